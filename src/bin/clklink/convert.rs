@@ -1,0 +1,10 @@
+//! `clklink convert`.
+
+use crate::ui::Ui;
+
+#[derive(Debug, clap::Args)]
+pub struct Args {}
+
+pub fn run(_args: Args, _ui: &Ui) -> anyhow::Result<()> {
+    anyhow::bail!("`clklink convert` is not available yet")
+}
