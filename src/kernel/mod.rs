@@ -100,3 +100,60 @@ pub fn compare_portable(a: View<'_>, b: View<'_>, table: &OverlapTable, out: &mu
 pub fn compare(a: View<'_>, b: View<'_>, table: &OverlapTable, out: &mut Vec<Hit>) {
     compare_portable(a, b, table, out)
 }
+
+/// The search stopped because more hits were found than allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TooManyHits {
+    /// The limit that was exceeded.
+    pub limit: u64,
+}
+
+/// Rows of `a` handled by one parallel task: small enough to balance two or more cores, large
+/// enough that scheduling costs nothing next to the comparisons.
+const ROWS_PER_TASK: usize = 64;
+
+/// Every pair of `a × b` at or above the threshold, in ascending `(i, j)` order, computed in
+/// parallel on the current rayon pool.
+///
+/// `progress` is called from worker threads with the number of comparisons just finished. The
+/// search stops early with [`TooManyHits`] once more than `max_hits` hits have been found, so a
+/// threshold that is far too low cannot exhaust memory.
+pub fn search(
+    a: View<'_>,
+    b: View<'_>,
+    table: &OverlapTable,
+    progress: &(dyn Fn(u64) + Sync),
+    max_hits: u64,
+) -> Result<Vec<Hit>, TooManyHits> {
+    use rayon::prelude::*;
+    use std::sync::atomic::{AtomicU64, Ordering};
+
+    let found = AtomicU64::new(0);
+    let chunks: Vec<Option<Vec<Hit>>> = (0..a.len().div_ceil(ROWS_PER_TASK))
+        .into_par_iter()
+        .map(|t| {
+            if found.load(Ordering::Relaxed) > max_hits {
+                return None;
+            }
+            let start = t * ROWS_PER_TASK;
+            let end = (start + ROWS_PER_TASK).min(a.len());
+            let mut out = Vec::new();
+            compare(a.slice(start..end), b, table, &mut out);
+            for h in &mut out {
+                h.i += start as u32;
+            }
+            progress(((end - start) * b.len()) as u64);
+            found.fetch_add(out.len() as u64, Ordering::Relaxed);
+            Some(out)
+        })
+        .collect();
+    if found.load(Ordering::Relaxed) > max_hits {
+        return Err(TooManyHits { limit: max_hits });
+    }
+    let total = chunks.iter().flatten().map(Vec::len).sum();
+    let mut hits = Vec::with_capacity(total);
+    for chunk in chunks.into_iter().flatten() {
+        hits.extend(chunk);
+    }
+    Ok(hits)
+}
