@@ -22,6 +22,7 @@
 
 #![warn(missing_docs)]
 
+pub mod candidate_file;
 pub mod candidates;
 pub mod clks;
 pub mod dice;
