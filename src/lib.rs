@@ -28,9 +28,11 @@ pub mod clks;
 pub mod dice;
 pub mod error;
 pub mod kernel;
+pub mod linker;
 pub mod output;
 pub mod pyfloat;
 
 pub use candidates::Candidate;
 pub use clks::{Blocks, Clks, ClksBuilder};
 pub use error::{Error, Place, Result};
+pub use linker::Linker;
