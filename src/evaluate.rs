@@ -357,7 +357,10 @@ mod tests {
     #[test]
     fn csv_two_parties() {
         let g = parse_truth_csv(p(), b"a,b\n0,1\n1,0\n2,\n").unwrap();
-        assert_eq!(g.groups, vec![vec![(0, 0), (1, 1)], vec![(0, 1), (1, 0)], vec![(0, 2)]]);
+        assert_eq!(
+            g.groups,
+            vec![vec![(0, 0), (1, 1)], vec![(0, 1), (1, 0)], vec![(0, 2)]]
+        );
         let r = Groups {
             groups: vec![vec![(0, 0), (1, 1)], vec![(0, 2), (1, 0)]],
         };
@@ -395,7 +398,10 @@ mod tests {
         assert_eq!(e.pairwise.false_positives, 2);
         assert_eq!(e.pairwise.false_negatives, 0);
         let g = e.groups.unwrap();
-        assert_eq!((g.true_positives, g.false_positives, g.false_negatives), (2, 1, 1));
+        assert_eq!(
+            (g.true_positives, g.false_positives, g.false_negatives),
+            (2, 1, 1)
+        );
         assert!(e.to_json().contains("\"groups\": {\"precision\": "));
     }
 

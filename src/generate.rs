@@ -108,7 +108,11 @@ impl Generated {
         let mut s = if p == 2 {
             "a,b\n".to_string()
         } else {
-            (0..p).map(|i| format!("p{i}")).collect::<Vec<_>>().join(",") + "\n"
+            (0..p)
+                .map(|i| format!("p{i}"))
+                .collect::<Vec<_>>()
+                .join(",")
+                + "\n"
         };
         for row in &self.truth {
             let cells: Vec<String> = row.iter().map(|r| r.to_string()).collect();
@@ -122,7 +126,12 @@ impl Generated {
     pub fn true_pair_dice(&self, a: usize, b: usize) -> Vec<f64> {
         self.truth
             .par_iter()
-            .map(|row| dice_bytes(self.record(a, row[a] as usize), self.record(b, row[b] as usize)))
+            .map(|row| {
+                dice_bytes(
+                    self.record(a, row[a] as usize),
+                    self.record(b, row[b] as usize),
+                )
+            })
             .collect()
     }
 }
@@ -307,7 +316,11 @@ fn clear_tail(words: &mut [u64], bits: usize) {
 
 /// A CLK JSON file `{"clks": ["<base64>", ...]}` (standard padded base64, `", "` between items,
 /// no trailing newline), written to `out`.
-pub fn write_clks_json(data: &[u8], record_bytes: usize, out: &mut impl std::io::Write) -> std::io::Result<()> {
+pub fn write_clks_json(
+    data: &[u8],
+    record_bytes: usize,
+    out: &mut impl std::io::Write,
+) -> std::io::Result<()> {
     use base64::Engine;
     let engine = base64::engine::general_purpose::STANDARD;
     out.write_all(b"{\"clks\": [")?;
@@ -370,7 +383,10 @@ mod tests {
         let d = g.true_pair_dice(0, 1);
         assert!(d.iter().all(|&x| x > 0.8), "true pairs well above 0.8");
         // A non-pair: party 0's row of entity 0 against party 1's row of entity 1.
-        let x = dice_bytes(g.record(0, g.truth[0][0] as usize), g.record(1, g.truth[1][1] as usize));
+        let x = dice_bytes(
+            g.record(0, g.truth[0][0] as usize),
+            g.record(1, g.truth[1][1] as usize),
+        );
         assert!(x < 0.8);
     }
 

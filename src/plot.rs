@@ -103,7 +103,8 @@ pub fn render(
         PlotFormat::Png => {
             let mut buf = vec![0u8; (WIDTH * HEIGHT * 3) as usize];
             {
-                let root = BitMapBackend::with_buffer(&mut buf, (WIDTH, HEIGHT)).into_drawing_area();
+                let root =
+                    BitMapBackend::with_buffer(&mut buf, (WIDTH, HEIGHT)).into_drawing_area();
                 draw(&root, report, threshold, title)?;
                 root.present().map_err(draw_err)?;
             }
@@ -127,9 +128,7 @@ where
     DB::ErrorType: 'static,
 {
     root.fill(&WHITE).map_err(draw_err)?;
-    let root = root
-        .titled(title, ("sans-serif", 24))
-        .map_err(draw_err)?;
+    let root = root.titled(title, ("sans-serif", 24)).map_err(draw_err)?;
     let e = &report.edges;
     let (x0, x1) = (e[0], e[e.len() - 1]);
     let pad = (x1 - x0) * 0.02;
@@ -146,7 +145,10 @@ where
         .x_label_area_size(42)
         .y_label_area_size(70)
         .caption(
-            format!("Similarity histogram ({} pairs, {} bins)", report.pairs, report.bins),
+            format!(
+                "Similarity histogram ({} pairs, {} bins)",
+                report.pairs, report.bins
+            ),
             ("sans-serif", 18),
         )
         .build_cartesian_2d(xr.clone(), 0f64..ymax)
@@ -170,7 +172,10 @@ where
             chart
                 .draw_series((0..report.bins).map(|i| bars(i, 0.0, b.matches[i] as f64, MATCH)))
                 .map_err(draw_err)?
-                .label(format!("possible matches (greedy 1-to-1), {} total", b.matches.iter().sum::<u64>()))
+                .label(format!(
+                    "possible matches (greedy 1-to-1), {} total",
+                    b.matches.iter().sum::<u64>()
+                ))
                 .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], MATCH.filled()));
             chart
                 .draw_series((0..report.bins).map(|i| {
@@ -178,7 +183,10 @@ where
                     bars(i, m, m + b.nonmatches[i] as f64, NONMATCH)
                 }))
                 .map_err(draw_err)?
-                .label(format!("definite non-matches, {} total", b.nonmatches.iter().sum::<u64>()))
+                .label(format!(
+                    "definite non-matches, {} total",
+                    b.nonmatches.iter().sum::<u64>()
+                ))
                 .legend(|(x, y)| Rectangle::new([(x, y - 6), (x + 14, y + 6)], NONMATCH.filled()));
         }
         None => {

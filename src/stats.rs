@@ -45,7 +45,9 @@ pub fn is_bipartite(cands: &[Candidate]) -> bool {
 
 fn check_bins(bins: usize) -> Result<()> {
     if bins == 0 {
-        return Err(Error::invalid_argument("the number of bins must be at least 1"));
+        return Err(Error::invalid_argument(
+            "the number of bins must be at least 1",
+        ));
     }
     Ok(())
 }
