@@ -216,7 +216,7 @@ where
     }
     chart
         .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(SeriesLabelPosition::UpperMiddle)
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.4))
         .label_font(("sans-serif", 14))
@@ -244,6 +244,7 @@ where
             .axis_desc_style(("sans-serif", 15))
             .y_label_formatter(&|v| format!("{v:.0}"))
             .x_label_formatter(&|v| format!("{v:.3}"))
+            .light_line_style(WHITE.mix(0.0))
             .draw()
             .map_err(draw_err)?;
         chart
@@ -260,6 +261,13 @@ where
                 .draw_series(std::iter::once(PathElement::new(
                     vec![(t, 0.0), (t, cmax)],
                     THRESH.stroke_width(2),
+                )))
+                .map_err(draw_err)?;
+            chart
+                .draw_series(std::iter::once(Text::new(
+                    format!(" threshold {t}"),
+                    (t, cmax * 0.12),
+                    ("sans-serif", 14).into_font().color(&THRESH),
                 )))
                 .map_err(draw_err)?;
         }
