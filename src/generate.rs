@@ -192,7 +192,7 @@ fn sparse_mask(rng: &mut impl Rng, p: f64, bits: usize, mask: &mut [u64]) {
     loop {
         let u: f64 = rng.gen(); // [0, 1)
         let skip = ((1.0 - u).ln() / ln_q).floor();
-        if !(skip < (bits - pos) as f64) {
+        if skip.is_nan() || skip >= (bits - pos) as f64 {
             return;
         }
         pos += skip as usize;
