@@ -16,6 +16,10 @@
 //! - [`candidates`]: candidate pairs and their canonical order.
 //! - [`output`]: outputs that appear whole or not at all.
 //! - [`pyfloat`]: Python's float `repr`, used by every JSON output.
+//! - [`stats`]: similarity statistics (histograms, greedy matches per threshold), exact to
+//!   `anonlink.stats`; [`plot`]: their SVG/PNG chart.
+//! - [`evaluate`]: precision, recall and F1 of groups against ground truth.
+//! - [`generate`]: synthetic linked CLK datasets with ground truth.
 //!
 //! Errors ([`Error`]) name the file and the place in it and never contain CLK contents, scores
 //! or block ids.
@@ -27,10 +31,14 @@ pub mod candidates;
 pub mod clks;
 pub mod dice;
 pub mod error;
+pub mod evaluate;
+pub mod generate;
 pub mod kernel;
 pub mod linker;
 pub mod output;
+pub mod plot;
 pub mod pyfloat;
+pub mod stats;
 
 pub use candidates::Candidate;
 pub use clks::{Blocks, Clks, ClksBuilder};

@@ -1,10 +1,194 @@
-//! `clklink stats`.
+//! `clklink stats`: similarity statistics of candidate files, to choose a threshold.
 
 use crate::ui::Ui;
+use anyhow::Context;
+use clklink::candidate_file;
+use clklink::candidates::sort_dedup;
+use clklink::stats::{ScoreType, StatsReport};
+use clklink::Error;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
-pub struct Args {}
+pub struct Args {
+    /// Candidate files (anonlink binary candidate pairs); several are merged, duplicates dropped.
+    #[arg(required = true, value_name = "CANDIDATES")]
+    pub inputs: Vec<PathBuf>,
+    /// Keep only pairs with score >= T before computing the statistics (and mark T on the plot).
+    #[arg(long, short, value_name = "T")]
+    pub threshold: Option<f64>,
+    /// Number of histogram bins / threshold steps.
+    #[arg(long, default_value_t = 100, value_name = "N")]
+    pub bins: usize,
+    /// Write the statistics as JSON (anonlink.stats keys) to OUT (`-` = stdout).
+    #[arg(long, value_name = "OUT")]
+    pub json: Option<PathBuf>,
+    /// Draw the histogram and cumulative matches to OUT.svg or OUT.png.
+    #[arg(long, value_name = "OUT")]
+    pub plot: Option<PathBuf>,
+}
 
-pub fn run(_args: Args, _ui: &Ui) -> anyhow::Result<()> {
-    anyhow::bail!("`clklink stats` is not available yet")
+/// True when the file starts like an anonlink v1 candidate file (`01`, then valid field sizes).
+fn is_candidate_file(path: &Path) -> clklink::Result<bool> {
+    let mut f = std::fs::File::open(path).map_err(|e| Error::read(path, e))?;
+    let mut head = [0u8; 4];
+    let mut got = 0;
+    while got < 4 {
+        match f.read(&mut head[got..]) {
+            Ok(0) => break,
+            Ok(n) => got += n,
+            Err(e) => return Err(Error::read(path, e)),
+        }
+    }
+    Ok(got == 4 && candidate_file::Layout::parse_header(path, &head).is_ok())
+}
+
+pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
+    if args.bins == 0 {
+        return Err(Error::invalid_argument("--bins must be at least 1").into());
+    }
+    if let Some(t) = args.threshold {
+        if !(t.is_finite() && (0.0..=1.0).contains(&t)) {
+            return Err(Error::invalid_argument("--threshold must be between 0 and 1").into());
+        }
+    }
+    if let Some(p) = &args.plot {
+        clklink::plot::PlotFormat::from_path(p)?;
+    }
+    // Hook for CLK datasets: candidate files are recognised by their header; anything else
+    // will be compared by the linker (`link`) once it is wired in here.
+    for p in &args.inputs {
+        if !is_candidate_file(p)? {
+            return Err(Error::invalid_argument(format!(
+                "{}: not a candidate file; stats on CLK datasets needs `clklink link` \
+                 (compute candidates first, then run `clklink stats` on the candidate file)",
+                clklink::error::display_path(p)
+            ))
+            .into());
+        }
+    }
+    let mut cands = Vec::new();
+    let mut ty = ScoreType::F64;
+    for p in &args.inputs {
+        let (layout, mut c) = candidate_file::read_candidates(p)?;
+        if layout.score != 8 {
+            ty = ScoreType::F32;
+        }
+        cands.append(&mut c);
+    }
+    sort_dedup(&mut cands);
+    if let Some(t) = args.threshold {
+        cands.retain(|c| c.score >= t);
+    }
+    let report = StatsReport::with_score_type(&cands, args.bins, ty)?;
+
+    print!("{}", text_report(&report));
+    if report.bipartite.is_none() {
+        ui.warn("input is not two-party (dataset 0 against dataset 1): matches, non-matches and cumulative matches skipped");
+    }
+    if let Some(out) = &args.json {
+        let json = report.to_json();
+        clklink::output::write_atomically(out, |w| {
+            use std::io::Write;
+            w.write_all(json.as_bytes())
+                .map_err(|e| Error::write(out, e))
+        })?;
+    }
+    if let Some(out) = &args.plot {
+        let title = match args.threshold {
+            Some(t) => format!("Candidate pairs with score >= {t}"),
+            None => "Candidate pairs".to_string(),
+        };
+        clklink::plot::render_file(&report, args.threshold, &title, out)
+            .with_context(|| format!("plot {}", out.display()))?;
+    }
+    Ok(())
+}
+
+/// The plain-text report: histogram bars, matches/non-matches, cumulative matches, first
+/// definite non-match. Aggregates only, never individual pairs.
+fn text_report(r: &StatsReport) -> String {
+    use std::fmt::Write;
+    let mut s = String::new();
+    let _ = writeln!(s, "{} candidate pairs, {} bins", r.pairs, r.bins);
+    let max = r.counts.iter().copied().max().unwrap_or(0).max(1);
+    let width = 40u64;
+    match &r.bipartite {
+        Some(b) => {
+            let _ = writeln!(
+                s,
+                "\n{:>8} {:>8}  {:>9} {:>9} {:>9}  (# possible match, . definite non-match)",
+                "from", "to", "pairs", "matches", "non-match"
+            );
+            for i in 0..r.bins {
+                let m = b.matches[i] * width / max;
+                let n = (b.matches[i] + b.nonmatches[i]) * width / max - m;
+                let _ = writeln!(
+                    s,
+                    "{:>8.4} {:>8.4}  {:>9} {:>9} {:>9}  {}{}",
+                    r.edges[i],
+                    r.edges[i + 1],
+                    r.counts[i],
+                    b.matches[i],
+                    b.nonmatches[i],
+                    "#".repeat(m as usize),
+                    ".".repeat(n as usize)
+                );
+            }
+            let total_m: u64 = b.matches.iter().sum();
+            let _ = writeln!(
+                s,
+                "\npossible matches: {total_m}, definite non-matches: {}",
+                b.total_nonmatches
+            );
+            let _ = writeln!(s, "\ncumulative matches vs threshold (greedy 1-to-1):");
+            let _ = writeln!(s, "{:>10} {:>10}", "threshold", "matches");
+            let step = (r.bins / 20).max(1);
+            for i in (0..=r.bins).step_by(step) {
+                let _ = writeln!(
+                    s,
+                    "{:>10.4} {:>10}",
+                    b.cumulative_edges[i], b.cumulative_matches[i]
+                );
+            }
+            if r.bins % step != 0 {
+                let _ = writeln!(
+                    s,
+                    "{:>10.4} {:>10}",
+                    b.cumulative_edges[r.bins], b.cumulative_matches[r.bins]
+                );
+            }
+            match b.first_nonmatch_index {
+                Some(i) => {
+                    let _ = writeln!(
+                        s,
+                        "\nfirst definite non-match: pair index {i} in descending score order \
+                         ({i} pairs rank above it)"
+                    );
+                }
+                None => {
+                    let _ = writeln!(s, "\nno definite non-match among the pairs");
+                }
+            }
+        }
+        None => {
+            let _ = writeln!(s, "\n{:>8} {:>8}  {:>9}", "from", "to", "pairs");
+            for i in 0..r.bins {
+                let _ = writeln!(
+                    s,
+                    "{:>8.4} {:>8.4}  {:>9}  {}",
+                    r.edges[i],
+                    r.edges[i + 1],
+                    r.counts[i],
+                    "#".repeat((r.counts[i] * width / max) as usize)
+                );
+            }
+            let _ = writeln!(
+                s,
+                "\nmatches, non-matches and cumulative matches skipped: they need two-party input \
+                 (every pair between dataset 0 and dataset 1)"
+            );
+        }
+    }
+    s
 }
