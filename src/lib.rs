@@ -26,6 +26,7 @@ pub mod candidates;
 pub mod clks;
 pub mod dice;
 pub mod error;
+pub mod io;
 pub mod kernel;
 pub mod output;
 pub mod pyfloat;
