@@ -54,10 +54,7 @@ pub struct OverlapTable {
 impl OverlapTable {
     /// The table for records of `bits` bits at `threshold` (which must be in `(0, 1]`).
     pub fn new(threshold: f64, bits: usize) -> Self {
-        assert!(
-            threshold > 0.0 && threshold <= 1.0,
-            "threshold out of (0, 1]"
-        );
+        assert!(threshold > 0.0 && threshold <= 1.0, "threshold out of (0, 1]");
         let max_sum = 2 * bits as u64;
         let mut min_c = Vec::with_capacity(max_sum as usize + 1);
         // Sum 0 means both popcounts are 0: the score is 0.0, never >= t > 0.
@@ -116,9 +113,7 @@ mod tests {
 
     #[test]
     fn table_agrees_with_float_test_everywhere() {
-        let thresholds = [
-            0.5, 0.75, 0.8, 0.13, 0.51, 0.52, 0.875, 0.95, 1.0, 0.999, 1e-9,
-        ];
+        let thresholds = [0.5, 0.75, 0.8, 0.13, 0.51, 0.52, 0.875, 0.95, 1.0, 0.999, 1e-9];
         for &t in &thresholds {
             let table = OverlapTable::new(t, 64);
             for pa in 0..=64u32 {

@@ -66,9 +66,7 @@ impl AtomicOutput {
         match self.inner {
             Inner::Stdout(mut w) => w.flush().map_err(|e| Error::write(&path, e)),
             Inner::File(w) => {
-                let tmp = w
-                    .into_inner()
-                    .map_err(|e| Error::write(&path, e.into_error()))?;
+                let tmp = w.into_inner().map_err(|e| Error::write(&path, e.into_error()))?;
                 tmp.as_file()
                     .sync_all()
                     .map_err(|e| Error::write(&path, e))?;

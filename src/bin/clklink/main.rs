@@ -50,10 +50,7 @@ fn main() {
     let cli = Cli::parse();
     let ui = ui::Ui::new(&cli.global);
     if let Some(n) = cli.global.threads {
-        if let Err(e) = rayon::ThreadPoolBuilder::new()
-            .num_threads(n)
-            .build_global()
-        {
+        if let Err(e) = rayon::ThreadPoolBuilder::new().num_threads(n).build_global() {
             eprintln!("clklink: error: cannot start {n} threads: {e}");
             std::process::exit(1);
         }
