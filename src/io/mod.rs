@@ -28,6 +28,7 @@
 mod base64;
 mod binary;
 mod blocks_file;
+mod describe;
 mod json;
 mod native;
 
@@ -44,6 +45,7 @@ use crate::error::{Error, Place, Result};
 
 pub use base64::{decode_into as decode_base64, encode_into as encode_base64, Base64Error};
 pub use blocks_file::read_blocks_file;
+pub use describe::Description;
 pub use native::{
     read_native_metadata, NativeMetadata, MAGIC as NATIVE_MAGIC, VERSION as NATIVE_VERSION,
 };
