@@ -130,7 +130,11 @@ fn json_error(path: &Path, e: serde_json::Error) -> Error {
             };
             Error::bad_input(path, place, format!("invalid JSON: {msg}"))
         }
-        Category::Data => Error::bad_input(path, place, "unexpected JSON value"),
+        Category::Data => Error::bad_input(
+            path,
+            place,
+            "unexpected JSON value: expected a JSON object at the top level",
+        ),
     }
 }
 

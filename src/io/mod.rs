@@ -144,8 +144,8 @@ pub fn read_clks_with_format(path: &Path, opts: &ReadOptions) -> Result<(Clks, F
     };
     let clks = match format {
         Format::Json => json::read(path, input, opts)?,
-        Format::Binary => binary::read_raw(path, input, need_size(opts, format)?)?,
-        Format::IdBinary => binary::read_id_prefixed(path, input, need_size(opts, format)?)?,
+        Format::Binary => binary::read_raw(path, input, need_size(path, opts, format)?)?,
+        Format::IdBinary => binary::read_id_prefixed(path, input, need_size(path, opts, format)?)?,
         Format::Native => native::read(path, input)?,
     };
     if let Some(size) = opts.encoding_size {
@@ -163,11 +163,15 @@ pub fn read_clks_with_format(path: &Path, opts: &ReadOptions) -> Result<(Clks, F
     Ok((clks, format))
 }
 
-fn need_size(opts: &ReadOptions, format: Format) -> Result<usize> {
+fn need_size(path: &Path, opts: &ReadOptions, format: Format) -> Result<usize> {
     opts.encoding_size.ok_or_else(|| {
-        Error::invalid_argument(format!(
-            "{format} input does not record its record size: give the encoding size in bytes (--encoding-size)"
-        ))
+        Error::bad_input(
+            path,
+            Place::Whole,
+            format!(
+                "{format} input does not record its record size: give the encoding size in bytes (--encoding-size)"
+            ),
+        )
     })
 }
 
