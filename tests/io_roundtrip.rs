@@ -85,7 +85,11 @@ fn febrl_binary_matches_json() {
     let bin = repo("tests/data/febrl4/clks-a.bin");
     let clks = read_clks(&bin, &opts(None, Some(128))).unwrap();
     assert!(clks.is_mapped());
-    let json = read_clks(&repo("examples/data/febrl4/clks-a.json"), &ReadOptions::default()).unwrap();
+    let json = read_clks(
+        &repo("examples/data/febrl4/clks-a.json"),
+        &ReadOptions::default(),
+    )
+    .unwrap();
     assert_eq!(records(&clks), records(&json));
     assert_eq!(clks.popcounts(), json.popcounts());
     let out = dir.path().join("a.bin");
@@ -123,7 +127,10 @@ fn json_shapes_and_blocks() {
     let c = read_clks(&p, &ReadOptions::default()).unwrap();
     let b = c.blocks().unwrap();
     assert_eq!(c.len(), 3);
-    assert_eq!(c.record_bytes_of(0), &[77, 208, 189, 247, 216, 202, 164, 166]);
+    assert_eq!(
+        c.record_bytes_of(0),
+        &[77, 208, 189, 247, 216, 202, 164, 166]
+    );
     assert_eq!(b.of(0).len(), 2);
     assert!(b.of(1).is_empty());
     assert_eq!(b.of(2), &b.of(0)[1..]);
@@ -152,17 +159,31 @@ fn json_shapes_and_blocks() {
     let c = read_clks(&p, &ReadOptions::default()).unwrap();
     let b = c.blocks().unwrap();
     assert_eq!(c.record_bytes_of(2), &[2]);
-    assert_eq!(b.of(0).iter().map(|&n| b.name(n)).collect::<Vec<_>>(), ["y", "x"]);
+    assert_eq!(
+        b.of(0).iter().map(|&n| b.name(n)).collect::<Vec<_>>(),
+        ["y", "x"]
+    );
     assert!(b.of(1).is_empty());
-    assert_eq!(b.of(2).iter().map(|&n| b.name(n)).collect::<Vec<_>>(), ["x"]);
+    assert_eq!(
+        b.of(2).iter().map(|&n| b.name(n)).collect::<Vec<_>>(),
+        ["x"]
+    );
 
     // encodings without blocks, and an empty list with a given size.
     let p = write_file(d, "n.json", r#"{"encodings": ["AA==", "AQ=="]}"#);
     let c = read_clks(&p, &ReadOptions::default()).unwrap();
     assert!(c.blocks().is_none());
     let p = write_file(d, "z.json", r#"{"clks": []}"#);
-    assert_eq!(read_clks(&p, &ReadOptions::default()).unwrap().record_bytes(), 128);
-    assert_eq!(read_clks(&p, &opts(None, Some(8))).unwrap().record_bytes(), 8);
+    assert_eq!(
+        read_clks(&p, &ReadOptions::default())
+            .unwrap()
+            .record_bytes(),
+        128
+    );
+    assert_eq!(
+        read_clks(&p, &opts(None, Some(8))).unwrap().record_bytes(),
+        8
+    );
 }
 
 #[test]
@@ -191,7 +212,9 @@ fn blocks_file() {
     ] {
         let p = write_file(dir.path(), "bad.json", text);
         match read_blocks_file(&p, 4).unwrap_err() {
-            Error::BadInput { place, .. } => assert_eq!(place, Place::Field("\"blocks\" entry 1".into())),
+            Error::BadInput { place, .. } => {
+                assert_eq!(place, Place::Field("\"blocks\" entry 1".into()))
+            }
             e => panic!("{e}"),
         }
     }

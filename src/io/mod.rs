@@ -21,6 +21,17 @@
 //! empty dataset whose record size is [`ReadOptions::encoding_size`] or, without it,
 //! [`DEFAULT_ENCODING_SIZE`] (128 bytes, a 1024-bit CLK).
 //!
+//! JSON details: block ids may be strings or integers (an integer is kept as its decimal text,
+//! Python's `str()`, so `1` and `"1"` are one block); other values, non-integer numbers
+//! included, are rejected. Base64 is read as the service reads it: characters outside the
+//! alphabet (line breaks) are dropped, bad padding is an error ([`decode_base64`]). For
+//! `{"encodings": [...], "blocks": {...}}` clklink follows the canonical reading: each `blocks`
+//! key is the index of a record in `encodings`, records keep their list positions, and records
+//! absent from `blocks` are kept, in no block. The service instead numbers records in the key
+//! order of `blocks` and drops encodings absent from it (`formats.md` §2.3, quirk 8); the two
+//! agree when the keys are `"0".."n-1"` in order. A key that is not a non-negative integer, is
+//! out of range or repeats is an error. Other top-level keys are ignored.
+//!
 //! Every problem with an input is an [`Error::BadInput`](crate::Error::BadInput) naming the file
 //! and the record index, byte offset or JSON line and column; no message contains CLK contents
 //! or block ids. Every output is written atomically ([`crate::output`]).

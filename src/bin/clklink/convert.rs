@@ -29,11 +29,13 @@ pub struct Args {
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let to = match args.to.or_else(|| Format::from_extension(&args.output)) {
         Some(f) => f,
-        None => return Err(clklink::Error::invalid_argument(format!(
+        None => {
+            return Err(clklink::Error::invalid_argument(format!(
             "cannot tell the output format from `{}`: give --to native, json, binary or id-binary",
             args.output.display()
         ))
-        .into()),
+            .into())
+        }
     };
     let opts = ReadOptions {
         format: args.from,
