@@ -1,5 +1,7 @@
 //! Summary statistics of a dataset, as `clklink inspect` shows them (like `anonlink describe`).
 
+use std::collections::BTreeMap;
+
 use crate::clks::Clks;
 
 /// Popcount statistics and block count of a dataset. Holds no record contents or block ids.
@@ -17,20 +19,18 @@ pub struct Description {
     pub max: Option<u32>,
     /// Number of distinct block ids, if the dataset has blocks.
     pub blocks: Option<usize>,
-    /// `by_popcount[p]` = number of records with popcount `p`, for `p` in `0..=bits`.
-    pub by_popcount: Vec<u64>,
+    /// Number of records with each popcount that occurs.
+    pub by_popcount: BTreeMap<u32, u64>,
 }
 
 impl Description {
     /// Describes `clks` (one pass over the stored popcounts).
     pub fn of(clks: &Clks) -> Self {
-        let mut by_popcount = vec![0u64; clks.bits() + 1];
+        let mut by_popcount = BTreeMap::new();
         let mut sum: u64 = 0;
         let (mut min, mut max) = (u32::MAX, 0u32);
         for &p in clks.popcounts() {
-            if let Some(c) = by_popcount.get_mut(p as usize) {
-                *c += 1;
-            }
+            *by_popcount.entry(p).or_insert(0u64) += 1;
             sum += u64::from(p);
             min = min.min(p);
             max = max.max(p);
@@ -61,7 +61,11 @@ impl Description {
         let mut lo = min;
         while lo <= max {
             let hi = (lo + step - 1).min(max);
-            let count: u64 = self.by_popcount[lo..=hi].iter().sum();
+            let count: u64 = self
+                .by_popcount
+                .range(lo as u32..=hi as u32)
+                .map(|(_, c)| c)
+                .sum();
             rows.push((lo, hi, count));
             lo = hi + 1;
         }

@@ -65,6 +65,10 @@ pub use native::{
 /// (1024 bits), the usual CLK length.
 pub const DEFAULT_ENCODING_SIZE: usize = 128;
 
+/// Largest record size accepted, in bytes (16 MiB): a guard against absurd `encoding_size`
+/// values, far above any CLK (the service's default maximum is 1024 bytes).
+pub const MAX_RECORD_BYTES: usize = 1 << 24;
+
 /// A CLK file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
@@ -147,6 +151,11 @@ pub fn read_clks_with_format(path: &Path, opts: &ReadOptions) -> Result<(Clks, F
         return Err(Error::invalid_argument(
             "the encoding size must be at least 1 byte",
         ));
+    }
+    if opts.encoding_size.is_some_and(|s| s > MAX_RECORD_BYTES) {
+        return Err(Error::invalid_argument(format!(
+            "the encoding size must be at most {MAX_RECORD_BYTES} bytes"
+        )));
     }
     let mut input = Input::open(path)?;
     let format = match opts.format {
