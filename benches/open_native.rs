@@ -44,5 +44,10 @@ fn open_native(c: &mut Criterion) {
     });
 }
 
-criterion_group!(benches, open_native);
+criterion_group! {
+    name = benches;
+    // No plots: they need fonts that headless machines may lack.
+    config = Criterion::default().without_plots();
+    targets = open_native
+}
 criterion_main!(benches);
