@@ -33,6 +33,7 @@ pub mod dice;
 pub mod error;
 pub mod evaluate;
 pub mod generate;
+pub mod io;
 pub mod kernel;
 pub mod linker;
 pub mod output;
