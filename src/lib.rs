@@ -16,6 +16,9 @@
 //! - [`candidates`]: candidate pairs and their canonical order.
 //! - [`output`]: outputs that appear whole or not at all.
 //! - [`pyfloat`]: Python's float `repr`, used by every JSON output.
+//! - [`solve`]: anonlink's greedy and probabilistic solvers.
+//! - [`merge`]: k-way merge of sorted candidate files.
+//! - [`results`]: groups, similarity scores, permutations and run status outputs.
 //!
 //! Errors ([`Error`]) name the file and the place in it and never contain CLK contents, scores
 //! or block ids.
@@ -28,8 +31,11 @@ pub mod clks;
 pub mod dice;
 pub mod error;
 pub mod kernel;
+pub mod merge;
 pub mod output;
 pub mod pyfloat;
+pub mod results;
+pub mod solve;
 
 pub use candidates::Candidate;
 pub use clks::{Blocks, Clks, ClksBuilder};
