@@ -315,7 +315,9 @@ pub fn merge_files<P: AsRef<Path>>(paths: &[P], dedup: bool) -> Result<(Layout, 
 /// Merges sorted candidate files into one candidate vector (see [`merge_files`]).
 pub fn merge_to_vec<P: AsRef<Path>>(paths: &[P], dedup: bool) -> Result<(Layout, Vec<Candidate>)> {
     let (layout, merge) = merge_files(paths, dedup)?;
-    let cap = usize::try_from(merge.total_entries()).unwrap_or(usize::MAX).min(1 << 28);
+    let cap = usize::try_from(merge.total_entries())
+        .unwrap_or(usize::MAX)
+        .min(1 << 28);
     let mut out = Vec::with_capacity(cap);
     for c in merge {
         out.push(c?);
@@ -392,7 +394,9 @@ mod tests {
 
     #[test]
     fn half_precision_round_trip() {
-        for bits in [0u16, 1, 0x3c00, 0x3800, 0x3a00, 0x03ff, 0x0400, 0x7bff, 0xbc00] {
+        for bits in [
+            0u16, 1, 0x3c00, 0x3800, 0x3a00, 0x03ff, 0x0400, 0x7bff, 0xbc00,
+        ] {
             assert_eq!(f64_to_f16_exact(f16_to_f64(bits)), Some(bits), "{bits:#x}");
         }
         assert_eq!(f64_to_f16_exact(0.1), None);

@@ -151,7 +151,9 @@ pub fn permutations_from_shuffles(
         got == want
     };
     if !same_values(slots, (0..m as u32).collect()) {
-        return Err(Error::invalid_argument("slots must be a permutation of 0..m"));
+        return Err(Error::invalid_argument(
+            "slots must be a permutation of 0..m",
+        ));
     }
     let free = &slots[pairs.len()..];
     if !same_values(&rest0, rest_list(free, m, n0)) || !same_values(&rest1, rest_list(free, m, n1))

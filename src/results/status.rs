@@ -251,9 +251,15 @@ mod tests {
         let mut s = RunStatus::new(RunType::Default, 2);
         s.parties_contributed(2);
         let j = s.to_json();
-        assert!(j.starts_with("{\"state\":\"created\",\"time_added\":"), "{j}");
+        assert!(
+            j.starts_with("{\"state\":\"created\",\"time_added\":"),
+            "{j}"
+        );
         assert!(j.contains("\"time_started\":null,\"stages\":3,"), "{j}");
-        assert!(j.contains("\"progress\":{\"absolute\":2,\"relative\":1.0,"), "{j}");
+        assert!(
+            j.contains("\"progress\":{\"absolute\":2,\"relative\":1.0,"),
+            "{j}"
+        );
         s.queue();
         s.start_comparisons(10);
         s.comparisons_done(12);
