@@ -411,7 +411,9 @@ fn disjoint_datasets(a: &[(u32, u32)], b: &[(u32, u32)]) -> bool {
 /// at most `p0·q1 + p1·q0` distinct pairs exist between them (`p`, `q` = records per side),
 /// which is `|X|·|Y|` only when each group lies on one side, i.e. both are singletons. So taken
 /// records never change group and every group is a pair accepted when neither record was taken.
-/// A repeated pair breaks the bound, hence the check.
+/// A repeated pair breaks the bound, hence the check. Record order: a singleton joined by a
+/// free record keeps its own record first; otherwise the pair's order is kept (two singletons
+/// tie, and the first record's group absorbs).
 fn two_party_greedy(cands: &[Candidate], progress: &mut dyn FnMut(usize)) -> Option<Vec<Group>> {
     let first = cands.first()?;
     let (d0, d1) = (first.dset0, first.dset1);
@@ -429,51 +431,66 @@ fn two_party_greedy(cands: &[Candidate], progress: &mut dyn FnMut(usize)) -> Opt
     if has_repeated_pair(cands, max0) {
         return None;
     }
-    let mut taken0 = TakenSet::new(max0, cands.len());
-    let mut taken1 = TakenSet::new(max1, cands.len());
+    // A record is "taken" once in a group of two; "seen" once it was paired with a taken
+    // record while free, which gives it a bookkeeping singleton in the general rules. A
+    // singleton that joins a free record keeps its record first (the free one is appended).
+    let mut taken0 = BitSet::new(max0, cands.len());
+    let mut taken1 = BitSet::new(max1, cands.len());
+    let mut seen0 = BitSet::new(max0, cands.len());
+    let mut seen1 = BitSet::new(max1, cands.len());
     let mut groups = Vec::new();
     for (i, c) in cands.iter().enumerate() {
         if i % PROGRESS_STEP == 0 && i > 0 {
             progress(i);
         }
-        if !taken0.contains(c.rec0) && !taken1.contains(c.rec1) {
-            taken0.insert(c.rec0);
-            taken1.insert(c.rec1);
-            groups.push(vec![(d0, c.rec0), (d1, c.rec1)]);
+        match (taken0.contains(c.rec0), taken1.contains(c.rec1)) {
+            (false, false) => {
+                taken0.insert(c.rec0);
+                taken1.insert(c.rec1);
+                let (a, b) = ((d0, c.rec0), (d1, c.rec1));
+                if !seen0.contains(c.rec0) && seen1.contains(c.rec1) {
+                    groups.push(vec![b, a]);
+                } else {
+                    groups.push(vec![a, b]);
+                }
+            }
+            (true, false) => seen1.insert(c.rec1),
+            (false, true) => seen0.insert(c.rec0),
+            (true, true) => {}
         }
     }
     progress(cands.len());
     Some(groups)
 }
 
-enum TakenSet {
+enum BitSet {
     Dense(Vec<u64>),
     Sparse(std::collections::HashSet<u32, FastHash>),
 }
 
-impl TakenSet {
+impl BitSet {
     fn new(max: u32, entries: usize) -> Self {
         let bits = max as u64 + 1;
         if bits <= (entries as u64).saturating_mul(64).max(1 << 24) {
-            TakenSet::Dense(vec![0; bits.div_ceil(64) as usize])
+            BitSet::Dense(vec![0; bits.div_ceil(64) as usize])
         } else {
-            TakenSet::Sparse(Default::default())
+            BitSet::Sparse(Default::default())
         }
     }
 
     #[inline]
     fn contains(&self, r: u32) -> bool {
         match self {
-            TakenSet::Dense(v) => v[(r >> 6) as usize] >> (r & 63) & 1 != 0,
-            TakenSet::Sparse(s) => s.contains(&r),
+            BitSet::Dense(v) => v[(r >> 6) as usize] >> (r & 63) & 1 != 0,
+            BitSet::Sparse(s) => s.contains(&r),
         }
     }
 
     #[inline]
     fn insert(&mut self, r: u32) {
         match self {
-            TakenSet::Dense(v) => v[(r >> 6) as usize] |= 1 << (r & 63),
-            TakenSet::Sparse(s) => {
+            BitSet::Dense(v) => v[(r >> 6) as usize] |= 1 << (r & 63),
+            BitSet::Sparse(s) => {
                 s.insert(r);
             }
         }
