@@ -49,7 +49,8 @@ fn similarity_scores_are_byte_identical() {
 fn groups_files_are_byte_identical() {
     let dir = tempfile::tempdir().unwrap();
     for t in ["0.8", "0.9"] {
-        let (_, c) = read_candidates(&data(&format!("febrl4/expected/candidates-t{t}.bin"))).unwrap();
+        let (_, c) =
+            read_candidates(&data(&format!("febrl4/expected/candidates-t{t}.bin"))).unwrap();
         let groups = solve(&c, Solver::Greedy).unwrap();
         let out = dir.path().join(format!("groups-{t}.json"));
         write_groups(&out, &groups).unwrap();
@@ -87,10 +88,13 @@ fn permutation_worked_example() {
     );
     assert_eq!(read("mask.json"), "{\"mask\": [1, 0, 1, 0]}");
     // Shuffle results that are not permutations of the right values are refused.
-    assert!(permutations_from_shuffles(&groups, 5, 4, &[2, 0, 3, 3], vec![3, 4, 1], vec![1, 3])
-        .is_err());
-    assert!(permutations_from_shuffles(&groups, 5, 4, &[2, 0, 3, 1], vec![3, 4], vec![1, 3])
-        .is_err());
+    assert!(
+        permutations_from_shuffles(&groups, 5, 4, &[2, 0, 3, 3], vec![3, 4, 1], vec![1, 3])
+            .is_err()
+    );
+    assert!(
+        permutations_from_shuffles(&groups, 5, 4, &[2, 0, 3, 1], vec![3, 4], vec![1, 3]).is_err()
+    );
 }
 
 #[test]
@@ -185,7 +189,10 @@ fn run_status_written_atomically() {
     let v: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
     assert_eq!(v["state"], "running");
-    assert_eq!(v["current_stage"]["description"], "compute similarity scores");
+    assert_eq!(
+        v["current_stage"]["description"],
+        "compute similarity scores"
+    );
     assert_eq!(v["current_stage"]["progress"]["relative"], 1.0);
     assert_eq!(v["current_stage"]["progress"]["absolute"], 250);
     s.start_output();
