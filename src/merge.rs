@@ -77,10 +77,7 @@ fn read_uint(bytes: &[u8]) -> u64 {
 impl Input {
     fn open(path: &Path) -> Result<Input> {
         if path.is_dir() {
-            return Err(Error::read(
-                path,
-                io::Error::new(io::ErrorKind::IsADirectory, "is a directory"),
-            ));
+            return Err(Error::read(path, io::Error::other("is a directory")));
         }
         let file = File::open(path).map_err(|e| Error::read(path, e))?;
         let len = file.metadata().map_err(|e| Error::read(path, e))?.len();
@@ -160,21 +157,26 @@ impl Input {
         };
         if let Some(p) = self.prev {
             if p.canonical_cmp(&c) == Ordering::Greater {
-                return Err(Error::bad_input(
-                    &self.path,
-                    Place::Record(n),
-                    format!(
-                        "entries are not in canonical order (score descending, then indices \
-                         ascending): entry {n} belongs before entry {}",
-                        n - 1
-                    ),
-                ));
+                return Err(unsorted(&self.path, n));
             }
         }
         self.prev = Some(c);
         self.next_index += 1;
         Ok(Some(c))
     }
+}
+
+/// The error for an input whose entry `n` belongs before entry `n - 1`.
+fn unsorted(path: &Path, n: u64) -> Error {
+    Error::bad_input(
+        path,
+        Place::Record(n),
+        format!(
+            "entries are not in canonical order (score descending, then indices ascending): \
+             entry {n} belongs before entry {}",
+            n.saturating_sub(1)
+        ),
+    )
 }
 
 struct HeapItem {
@@ -312,8 +314,23 @@ pub fn merge_files<P: AsRef<Path>>(paths: &[P], dedup: bool) -> Result<(Layout, 
     ))
 }
 
-/// Merges sorted candidate files into one candidate vector (see [`merge_files`]).
+/// Merges sorted candidate files into one candidate vector (see [`merge_files`]). A single
+/// input is read whole and checked, without the heap.
 pub fn merge_to_vec<P: AsRef<Path>>(paths: &[P], dedup: bool) -> Result<(Layout, Vec<Candidate>)> {
+    if let [path] = paths {
+        let path = path.as_ref();
+        let (layout, mut v) = crate::candidate_file::read_candidates(path)?;
+        if let Some(i) = v
+            .windows(2)
+            .position(|w| w[0].canonical_cmp(&w[1]) == Ordering::Greater)
+        {
+            return Err(unsorted(path, i as u64 + 1));
+        }
+        if dedup {
+            v.dedup_by(|b, a| a.same_entry(b));
+        }
+        return Ok((layout, v));
+    }
     let (layout, merge) = merge_files(paths, dedup)?;
     let cap = usize::try_from(merge.total_entries())
         .unwrap_or(usize::MAX)

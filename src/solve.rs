@@ -73,7 +73,14 @@ pub fn solve_with_progress(
     solver: Solver,
     progress: &mut dyn FnMut(usize),
 ) -> Result<Vec<Group>> {
-    let mut groups = solve_native_order_with_progress(cands, solver, progress)?;
+    let (mt, dedup) = solver.parameters();
+    check_threshold(mt)?;
+    if mt == 1.0 && !dedup {
+        if let Some(pairs) = two_party_greedy(cands, progress) {
+            return Ok(canonical_pairs(pairs));
+        }
+    }
+    let mut groups = general(cands, mt, dedup, progress);
     canonicalise(&mut groups);
     Ok(groups)
 }
@@ -93,8 +100,8 @@ pub fn solve_native_order_with_progress(
     let (mt, dedup) = solver.parameters();
     check_threshold(mt)?;
     if mt == 1.0 && !dedup {
-        if let Some(groups) = two_party_greedy(cands, progress) {
-            return Ok(groups);
+        if let Some(pairs) = two_party_greedy(cands, progress) {
+            return Ok(pairs.into_iter().map(|p| p.to_vec()).collect());
         }
     }
     Ok(general(cands, mt, dedup, progress))
@@ -113,6 +120,18 @@ pub fn canonicalise(groups: &mut [Group]) {
         g.sort_unstable();
     }
     groups.sort_unstable();
+}
+
+/// Canonical groups from two-record groups: members sorted, then groups sorted (records are
+/// distinct across groups, so sorting by the first member suffices).
+fn canonical_pairs(mut pairs: Vec<[(u32, u32); 2]>) -> Vec<Group> {
+    for p in pairs.iter_mut() {
+        if p[1] < p[0] {
+            p.swap(0, 1);
+        }
+    }
+    pairs.sort_unstable_by_key(|p| p[0]);
+    pairs.into_iter().map(|p| p.to_vec()).collect()
 }
 
 fn check_threshold(mt: f64) -> Result<()> {
@@ -414,7 +433,10 @@ fn disjoint_datasets(a: &[(u32, u32)], b: &[(u32, u32)]) -> bool {
 /// A repeated pair breaks the bound, hence the check. Record order: a singleton joined by a
 /// free record keeps its own record first; otherwise the pair's order is kept (two singletons
 /// tie, and the first record's group absorbs).
-fn two_party_greedy(cands: &[Candidate], progress: &mut dyn FnMut(usize)) -> Option<Vec<Group>> {
+fn two_party_greedy(
+    cands: &[Candidate],
+    progress: &mut dyn FnMut(usize),
+) -> Option<Vec<[(u32, u32); 2]>> {
     let first = cands.first()?;
     let (d0, d1) = (first.dset0, first.dset1);
     if d0 == d1 {
@@ -449,9 +471,9 @@ fn two_party_greedy(cands: &[Candidate], progress: &mut dyn FnMut(usize)) -> Opt
                 taken1.insert(c.rec1);
                 let (a, b) = ((d0, c.rec0), (d1, c.rec1));
                 if !seen0.contains(c.rec0) && seen1.contains(c.rec1) {
-                    groups.push(vec![b, a]);
+                    groups.push([b, a]);
                 } else {
-                    groups.push(vec![a, b]);
+                    groups.push([a, b]);
                 }
             }
             (true, false) => seen1.insert(c.rec1),
@@ -528,9 +550,11 @@ fn has_repeated_pair(cands: &[Candidate], max0: u32) -> bool {
         let bucket = &mut rec1[start[i] as usize..start[i + 1] as usize];
         match bucket.len() {
             0 | 1 => {}
-            2 => {
-                if bucket[0] == bucket[1] {
-                    return true;
+            2..=16 => {
+                for j in 1..bucket.len() {
+                    if bucket[..j].contains(&bucket[j]) {
+                        return true;
+                    }
                 }
             }
             _ => {

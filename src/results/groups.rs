@@ -1,6 +1,5 @@
 //! Groups JSON (`formats.md` §7.1).
 
-use std::fmt::Write as _;
 use std::io::Write;
 use std::path::Path;
 
@@ -24,7 +23,11 @@ pub fn groups_json(groups: &[Group]) -> String {
             if j > 0 {
                 s.push_str(", ");
             }
-            let _ = write!(s, "[{d}, {r}]");
+            s.push('[');
+            super::push_u32(&mut s, *d);
+            s.push_str(", ");
+            super::push_u32(&mut s, *r);
+            s.push(']');
         }
         s.push(']');
     }

@@ -22,3 +22,20 @@ pub use permutations::{
 };
 pub use scores::{similarity_scores_json, write_similarity_scores, write_similarity_scores_to};
 pub use status::{iso8601_now, Progress, RunState, RunStatus, RunType, Stage};
+
+/// Appends the decimal digits of `v` (faster than `write!` for millions of integers).
+#[inline]
+pub(crate) fn push_u32(s: &mut String, mut v: u32) {
+    let mut buf = [0u8; 10];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (v % 10) as u8;
+        v /= 10;
+        if v == 0 {
+            break;
+        }
+    }
+    // The bytes are ASCII digits.
+    s.push_str(std::str::from_utf8(&buf[i..]).unwrap_or("0"));
+}

@@ -1,6 +1,6 @@
 //! `similarity_scores` JSON (`formats.md` §8), byte for byte as the service writes it.
 
-use std::fmt::Write as _;
+use super::push_u32;
 use std::io::Write;
 use std::path::Path;
 
@@ -11,7 +11,15 @@ use crate::pyfloat::write_repr;
 
 /// Appends one element `[[d0, r0], [d1, r1], score]` to `s`.
 fn push_element(s: &mut String, c: &Candidate) {
-    let _ = write!(s, "[[{}, {}], [{}, {}], ", c.dset0, c.rec0, c.dset1, c.rec1);
+    s.push_str("[[");
+    push_u32(s, c.dset0);
+    s.push_str(", ");
+    push_u32(s, c.rec0);
+    s.push_str("], [");
+    push_u32(s, c.dset1);
+    s.push_str(", ");
+    push_u32(s, c.rec1);
+    s.push_str("], ");
     write_repr(s, c.score);
     s.push(']');
 }

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use clklink::merge::merge_files;
+use clklink::merge::{merge_files, merge_to_vec};
 use clklink::results::write_groups;
 use clklink::solve::{solve_with_progress, Solver};
 use clklink::Error;
@@ -63,27 +63,39 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         return Err(Error::invalid_argument("--merge-threshold must be between 0 and 1").into());
     }
 
+    let limit = || {
+        Error::LimitExceeded(format!(
+            "Attempting to solve with more than the global limit of candidate pairs \
+             ({} allowed; see --max-candidates).",
+            args.max_candidates
+        ))
+    };
     let (_, merge) = merge_files(&args.candidates, true)?;
     let total = merge.total_entries();
-    let bar = ui.bar(total, "reading");
-    let mut cands = Vec::with_capacity(total.min(args.max_candidates.saturating_add(1)) as usize);
-    for (i, c) in merge.enumerate() {
-        let c = c?;
-        if cands.len() as u64 >= args.max_candidates {
-            bar.finish_and_clear();
-            return Err(Error::LimitExceeded(format!(
-                "Attempting to solve with more than the global limit of candidate pairs \
-                 ({} allowed; see --max-candidates).",
-                args.max_candidates
-            ))
-            .into());
+    let cands = if total <= args.max_candidates {
+        // Within the limit even before removing duplicates: read everything at once.
+        drop(merge);
+        let spinner = ui.spinner("reading");
+        let (_, cands) = merge_to_vec(&args.candidates, true)?;
+        spinner.finish_and_clear();
+        cands
+    } else {
+        let bar = ui.bar(total, "reading");
+        let mut cands = Vec::with_capacity(args.max_candidates.min(1 << 28) as usize);
+        for (i, c) in merge.enumerate() {
+            let c = c?;
+            if cands.len() as u64 >= args.max_candidates {
+                bar.finish_and_clear();
+                return Err(limit().into());
+            }
+            cands.push(c);
+            if i % (1 << 16) == 0 {
+                bar.set_position(i as u64);
+            }
         }
-        cands.push(c);
-        if i % (1 << 16) == 0 {
-            bar.set_position(i as u64);
-        }
-    }
-    bar.finish_and_clear();
+        bar.finish_and_clear();
+        cands
+    };
 
     let bar = ui.bar(cands.len() as u64, "solving");
     let groups = solve_with_progress(&cands, solver, &mut |n| bar.set_position(n as u64))?;
