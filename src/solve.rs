@@ -15,7 +15,7 @@
 //!
 //! Two-party greedy solving with no repeated pair takes a fast path, a single linear pass that
 //! accepts a pair iff neither record was accepted before (`semantics.md` §4.4); it gives the same
-//! groups as the general rules (a proof sketch is in [`two_party_greedy`]'s source, and tests
+//! groups as the general rules (a proof sketch is in the source of `two_party_greedy`, and tests
 //! compare the two).
 
 use std::collections::HashMap;

@@ -81,7 +81,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         cands
     } else {
         let bar = ui.bar(total, "reading");
-        let mut cands = Vec::with_capacity(args.max_candidates.min(1 << 28) as usize);
+        let mut cands = Vec::with_capacity(args.max_candidates.min(1 << 24) as usize);
         for (i, c) in merge.enumerate() {
             let c = c?;
             if cands.len() as u64 >= args.max_candidates {
