@@ -20,6 +20,9 @@
 //!   `anonlink.stats`; [`plot`]: their SVG/PNG chart.
 //! - [`evaluate`]: precision, recall and F1 of groups against ground truth.
 //! - [`generate`]: synthetic linked CLK datasets with ground truth.
+//! - [`solve`]: anonlink's greedy and probabilistic solvers.
+//! - [`merge`]: k-way merge of sorted candidate files.
+//! - [`results`]: groups, similarity scores, permutations and run status outputs.
 //!
 //! Errors ([`Error`]) name the file and the place in it and never contain CLK contents, scores
 //! or block ids.
@@ -36,9 +39,12 @@ pub mod generate;
 pub mod io;
 pub mod kernel;
 pub mod linker;
+pub mod merge;
 pub mod output;
 pub mod plot;
 pub mod pyfloat;
+pub mod results;
+pub mod solve;
 pub mod stats;
 
 pub use candidates::Candidate;

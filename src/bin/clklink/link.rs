@@ -10,7 +10,7 @@ use anyhow::Context;
 use clap::ValueEnum;
 use clklink::candidate_file;
 use clklink::io::{self, ReadOptions};
-use clklink::results::{self, RunStatus};
+use clklink::results::{self, RunStatus, RunType};
 use clklink::solve::{self, Solver};
 use clklink::{Candidate, Clks, Error, Linker};
 
@@ -112,12 +112,12 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         },
     };
     check_args(&args, &thresholds)?;
-    let stages = if args.result_type == ResultType::SimilarityScores {
-        2
+    let run_type = if args.result_type == ResultType::SimilarityScores {
+        RunType::NoMapping
     } else {
-        3
+        RunType::Default
     };
-    let status = StatusFile::new(args.status.clone(), stages, args.datasets.len())?;
+    let status = StatusFile::new(args.status.clone(), run_type, args.datasets.len());
     let outcome = link(&args, &thresholds, solver, &status, ui);
     if let Err(e) = &outcome {
         status.fail(&format!("{e:#}"));
@@ -209,7 +209,7 @@ fn link(
     let progress = |n: u64| {
         let d = done.fetch_add(n, Ordering::Relaxed) + n;
         bar.set_position(d);
-        status.compared(d, total);
+        status.compared(d);
     };
     let linker = Linker::new(lowest)
         .k(args.k)
@@ -309,14 +309,14 @@ struct StatusFile {
 const STATUS_INTERVAL: Duration = Duration::from_millis(500);
 
 impl StatusFile {
-    fn new(path: Option<PathBuf>, stages: u8, parties: usize) -> anyhow::Result<Self> {
-        let status = RunStatus::new(stages, parties);
+    fn new(path: Option<PathBuf>, run_type: RunType, parties: usize) -> Self {
+        let status = RunStatus::new(run_type, parties as u64);
         let file = StatusFile {
             path,
             state: Mutex::new((status, Instant::now())),
         };
-        file.update(true, |s| s.start());
-        Ok(file)
+        file.update(true, |_| {});
+        file
     }
 
     fn update(&self, force: bool, f: impl FnOnce(&mut RunStatus)) {
@@ -331,19 +331,22 @@ impl StatusFile {
     }
 
     fn parties_loaded(&self, n: usize) {
-        self.update(true, |s| s.parties_loaded(n));
+        self.update(true, |s| s.parties_contributed(n as u64));
     }
 
     fn comparing(&self, total: u64) {
-        self.update(true, |s| s.comparing(total));
+        self.update(true, |s| {
+            s.queue();
+            s.start_comparisons(total)
+        });
     }
 
-    fn compared(&self, done: u64, total: u64) {
-        self.update(false, |s| s.compared(done, total));
+    fn compared(&self, done: u64) {
+        self.update(false, |s| s.comparisons_done(done));
     }
 
     fn solving(&self) {
-        self.update(true, |s| s.solving());
+        self.update(true, |s| s.start_output());
     }
 
     fn complete(&self, total: u64) {

@@ -1,0 +1,421 @@
+//! k-way merge of sorted candidate files (`semantics.md` §7.1), streaming.
+//!
+//! Like anonlink's `merge_streams`: all headers are read first, the output layout is the
+//! field-by-field maximum of the inputs' layouts, entries are heap-merged by the canonical order
+//! (score descending, then indices ascending; equal entries in input order), and nothing is
+//! deduplicated unless asked. Unlike anonlink, each input is checked to be sorted: an input out
+//! of order is a [`Error::BadInput`] naming the file and the entry.
+//!
+//! Inputs are read through buffered readers, one entry at a time, so memory stays bounded.
+
+use std::cmp::Ordering;
+use std::collections::BinaryHeap;
+use std::fs::File;
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::{Path, PathBuf};
+
+use crate::candidate_file::Layout;
+use crate::candidates::Candidate;
+use crate::error::{Error, Place, Result};
+use crate::output::write_atomically;
+
+/// One input file being read.
+struct Input {
+    path: PathBuf,
+    reader: BufReader<File>,
+    layout: Layout,
+    entries: u64,
+    next_index: u64,
+    prev: Option<Candidate>,
+    buf: Vec<u8>,
+}
+
+fn f16_to_f64(bits: u16) -> f64 {
+    let sign = if bits & 0x8000 != 0 { -1.0 } else { 1.0 };
+    let exp = ((bits >> 10) & 0x1f) as i32;
+    let frac = (bits & 0x3ff) as f64;
+    match exp {
+        0 => sign * frac * 2f64.powi(-24),
+        31 if frac == 0.0 => sign * f64::INFINITY,
+        31 => f64::NAN,
+        _ => sign * (1.0 + frac / 1024.0) * 2f64.powi(exp - 15),
+    }
+}
+
+/// The half-precision bits of `x` when `x` is exactly representable.
+fn f64_to_f16_exact(x: f64) -> Option<u16> {
+    if x.is_nan() {
+        return Some(0x7e00);
+    }
+    let sign: u16 = if x.is_sign_negative() { 0x8000 } else { 0 };
+    let a = x.abs();
+    if a.is_infinite() {
+        return Some(sign | 0x7c00);
+    }
+    if a == 0.0 {
+        return Some(sign);
+    }
+    // Subnormal: a = frac · 2^-24.
+    let sub = a * 2f64.powi(24);
+    if sub < 1024.0 {
+        return (sub.fract() == 0.0).then_some(sign | sub as u16);
+    }
+    let exp = ((a.to_bits() >> 52) & 0x7ff) as i32 - 1023;
+    if !(-14..=15).contains(&exp) {
+        return None;
+    }
+    let frac = (a / 2f64.powi(exp) - 1.0) * 1024.0;
+    (frac.fract() == 0.0).then_some(sign | (((exp + 15) as u16) << 10) | frac as u16)
+}
+
+fn read_uint(bytes: &[u8]) -> u64 {
+    let mut b = [0u8; 8];
+    b[..bytes.len()].copy_from_slice(bytes);
+    u64::from_le_bytes(b)
+}
+
+impl Input {
+    fn open(path: &Path) -> Result<Input> {
+        if path.is_dir() {
+            return Err(Error::read(path, io::Error::other("is a directory")));
+        }
+        let file = File::open(path).map_err(|e| Error::read(path, e))?;
+        let len = file.metadata().map_err(|e| Error::read(path, e))?.len();
+        let mut reader = BufReader::with_capacity(1 << 16, file);
+        let mut header = Vec::with_capacity(4);
+        (&mut reader)
+            .take(4)
+            .read_to_end(&mut header)
+            .map_err(|e| Error::read(path, e))?;
+        let layout = Layout::parse_header(path, &header)?;
+        let e = layout.entry_size() as u64;
+        let body = len - 4;
+        if body % e != 0 {
+            let complete = body / e;
+            return Err(Error::bad_input(
+                path,
+                Place::Byte(4 + complete * e),
+                format!(
+                    "ran out of input: entry {complete} is truncated ({} of {e} bytes)",
+                    body % e
+                ),
+            ));
+        }
+        Ok(Input {
+            path: path.to_path_buf(),
+            reader,
+            layout,
+            entries: body / e,
+            next_index: 0,
+            prev: None,
+            buf: vec![0; e as usize],
+        })
+    }
+
+    fn next(&mut self) -> Result<Option<Candidate>> {
+        if self.next_index == self.entries {
+            return Ok(None);
+        }
+        let n = self.next_index;
+        self.reader.read_exact(&mut self.buf).map_err(|e| {
+            if e.kind() == io::ErrorKind::UnexpectedEof {
+                Error::bad_input(
+                    &self.path,
+                    Place::Record(n),
+                    "ran out of input: the file shrank while being read",
+                )
+            } else {
+                Error::read(&self.path, e)
+            }
+        })?;
+        let (s, d, r) = (
+            self.layout.score as usize,
+            self.layout.dset as usize,
+            self.layout.rec as usize,
+        );
+        let entry = &self.buf;
+        let score = match s {
+            8 => f64::from_le_bytes(entry[..8].try_into().unwrap_or_default()),
+            4 => f32::from_le_bytes(entry[..4].try_into().unwrap_or_default()) as f64,
+            _ => f16_to_f64(u16::from_le_bytes([entry[0], entry[1]])),
+        };
+        let field = |off: usize, width: usize, what: &str| -> Result<u32> {
+            u32::try_from(read_uint(&entry[off..off + width])).map_err(|_| {
+                Error::bad_input(
+                    &self.path,
+                    Place::Record(n),
+                    format!("{what} does not fit in 32 bits"),
+                )
+            })
+        };
+        let c = Candidate {
+            score,
+            dset0: field(s, d, "dataset index")?,
+            dset1: field(s + d, d, "dataset index")?,
+            rec0: field(s + 2 * d, r, "record index")?,
+            rec1: field(s + 2 * d + r, r, "record index")?,
+        };
+        if let Some(p) = self.prev {
+            if p.canonical_cmp(&c) == Ordering::Greater {
+                return Err(unsorted(&self.path, n));
+            }
+        }
+        self.prev = Some(c);
+        self.next_index += 1;
+        Ok(Some(c))
+    }
+}
+
+/// The error for an input whose entry `n` belongs before entry `n - 1`.
+fn unsorted(path: &Path, n: u64) -> Error {
+    Error::bad_input(
+        path,
+        Place::Record(n),
+        format!(
+            "entries are not in canonical order (score descending, then indices ascending): \
+             entry {n} belongs before entry {}",
+            n.saturating_sub(1)
+        ),
+    )
+}
+
+struct HeapItem {
+    cand: Candidate,
+    input: usize,
+}
+
+impl PartialEq for HeapItem {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+impl Eq for HeapItem {}
+impl PartialOrd for HeapItem {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+impl Ord for HeapItem {
+    /// Reversed, so the max-heap pops the canonically smallest entry (earlier input on ties).
+    fn cmp(&self, other: &Self) -> Ordering {
+        other
+            .cand
+            .canonical_cmp(&self.cand)
+            .then(other.input.cmp(&self.input))
+    }
+}
+
+/// A running merge: an iterator over the merged entries.
+///
+/// The first error (a malformed or unsorted input) ends the iteration.
+pub struct Merge {
+    inputs: Vec<Input>,
+    heap: BinaryHeap<HeapItem>,
+    started: bool,
+    dedup: bool,
+    last: Option<Candidate>,
+    done: bool,
+}
+
+impl Merge {
+    /// Total entries in all inputs: the output's length without dedup.
+    pub fn total_entries(&self) -> u64 {
+        self.inputs.iter().map(|i| i.entries).sum()
+    }
+
+    /// Entries read from the inputs so far.
+    pub fn entries_read(&self) -> u64 {
+        self.inputs.iter().map(|i| i.next_index).sum()
+    }
+
+    fn pull(&mut self, input: usize) -> Result<()> {
+        if let Some(cand) = self.inputs[input].next()? {
+            self.heap.push(HeapItem { cand, input });
+        }
+        Ok(())
+    }
+
+    fn step(&mut self) -> Result<Option<Candidate>> {
+        if !self.started {
+            self.started = true;
+            for i in 0..self.inputs.len() {
+                self.pull(i)?;
+            }
+        }
+        loop {
+            let Some(top) = self.heap.pop() else {
+                return Ok(None);
+            };
+            self.pull(top.input)?;
+            if self.dedup {
+                if let Some(last) = self.last {
+                    if last.same_entry(&top.cand) {
+                        continue;
+                    }
+                }
+                self.last = Some(top.cand);
+            }
+            return Ok(Some(top.cand));
+        }
+    }
+}
+
+impl Iterator for Merge {
+    type Item = Result<Candidate>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        match self.step() {
+            Ok(Some(c)) => Some(Ok(c)),
+            Ok(None) => {
+                self.done = true;
+                None
+            }
+            Err(e) => {
+                self.done = true;
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// Opens sorted candidate files for merging: reads and checks every header (and that each file
+/// holds whole entries), and returns the output layout (the field-by-field maximum) and the
+/// merge iterator.
+///
+/// With `dedup`, consecutive identical entries (same score and indices) are written once, as
+/// the service's aggregation does; without it the merge is anonlink's `merge_streams`. An empty
+/// `paths` is an [`Error::InvalidArgument`].
+pub fn merge_files<P: AsRef<Path>>(paths: &[P], dedup: bool) -> Result<(Layout, Merge)> {
+    if paths.is_empty() {
+        return Err(Error::invalid_argument("no candidate files provided"));
+    }
+    let inputs = paths
+        .iter()
+        .map(|p| Input::open(p.as_ref()))
+        .collect::<Result<Vec<_>>>()?;
+    let layout = inputs
+        .iter()
+        .skip(1)
+        .fold(inputs[0].layout, |acc, i| acc.widen(&i.layout));
+    let heap = BinaryHeap::with_capacity(inputs.len());
+    Ok((
+        layout,
+        Merge {
+            inputs,
+            heap,
+            started: false,
+            dedup,
+            last: None,
+            done: false,
+        },
+    ))
+}
+
+/// Merges sorted candidate files into one candidate vector (see [`merge_files`]). A single
+/// input is read whole and checked, without the heap.
+pub fn merge_to_vec<P: AsRef<Path>>(paths: &[P], dedup: bool) -> Result<(Layout, Vec<Candidate>)> {
+    if let [path] = paths {
+        let path = path.as_ref();
+        let (layout, mut v) = crate::candidate_file::read_candidates(path)?;
+        if let Some(i) = v
+            .windows(2)
+            .position(|w| w[0].canonical_cmp(&w[1]) == Ordering::Greater)
+        {
+            return Err(unsorted(path, i as u64 + 1));
+        }
+        if dedup {
+            v.dedup_by(|b, a| a.same_entry(b));
+        }
+        return Ok((layout, v));
+    }
+    let (layout, merge) = merge_files(paths, dedup)?;
+    let cap = usize::try_from(merge.total_entries())
+        .unwrap_or(usize::MAX)
+        .min(1 << 28);
+    let mut out = Vec::with_capacity(cap);
+    for c in merge {
+        out.push(c?);
+    }
+    Ok((layout, out))
+}
+
+/// Encodes one entry with `layout` (whose fields are at least as wide as the entry's inputs').
+fn encode_entry(layout: Layout, c: &Candidate, buf: &mut Vec<u8>) -> Result<()> {
+    match layout.score {
+        8 => buf.extend_from_slice(&c.score.to_le_bytes()),
+        4 => buf.extend_from_slice(&(c.score as f32).to_le_bytes()),
+        _ => {
+            let bits = f64_to_f16_exact(c.score).ok_or_else(|| {
+                Error::invalid_argument("a score does not fit a half-precision field")
+            })?;
+            buf.extend_from_slice(&bits.to_le_bytes())
+        }
+    }
+    for (v, w) in [
+        (c.dset0, layout.dset),
+        (c.dset1, layout.dset),
+        (c.rec0, layout.rec),
+        (c.rec1, layout.rec),
+    ] {
+        let w = w as usize;
+        if w < 4 && (v as u64) >> (8 * w) != 0 {
+            return Err(Error::invalid_argument(
+                "an index does not fit the output's field",
+            ));
+        }
+        buf.extend_from_slice(&(v as u64).to_le_bytes()[..w]);
+    }
+    Ok(())
+}
+
+/// Merges sorted candidate files into `out` (`-` = standard output), atomically: the output
+/// appears only when the whole merge succeeded. `progress(read, total)` is called now and then.
+/// Returns the output layout and the number of entries written.
+pub fn merge_to_file<P: AsRef<Path>>(
+    paths: &[P],
+    out: &Path,
+    dedup: bool,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<(Layout, u64)> {
+    let (layout, mut merge) = merge_files(paths, dedup)?;
+    let total = merge.total_entries();
+    let mut written = 0u64;
+    write_atomically(out, |w| {
+        let mut w = BufWriter::with_capacity(1 << 20, w);
+        let io = |e: io::Error| Error::write(out, e);
+        w.write_all(&layout.header()).map_err(io)?;
+        let mut buf = Vec::with_capacity(layout.entry_size());
+        while let Some(c) = merge.next() {
+            let c = c?;
+            buf.clear();
+            encode_entry(layout, &c, &mut buf)?;
+            w.write_all(&buf).map_err(io)?;
+            written += 1;
+            if written % (1 << 20) == 0 {
+                progress(merge.entries_read(), total);
+            }
+        }
+        w.flush().map_err(io)?;
+        progress(total, total);
+        Ok(())
+    })?;
+    Ok((layout, written))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn half_precision_round_trip() {
+        for bits in [
+            0u16, 1, 0x3c00, 0x3800, 0x3a00, 0x03ff, 0x0400, 0x7bff, 0xbc00,
+        ] {
+            assert_eq!(f64_to_f16_exact(f16_to_f64(bits)), Some(bits), "{bits:#x}");
+        }
+        assert_eq!(f64_to_f16_exact(0.1), None);
+    }
+}
