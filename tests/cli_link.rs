@@ -124,8 +124,7 @@ fn febrl4_groups_and_scores_match_reference() {
         .assert()
         .success();
     assert!(std::fs::read(&groups).unwrap() == expected("febrl4/expected/groups-t0.8.json"));
-    let st: serde_json::Value =
-        serde_json::from_slice(&std::fs::read(&status).unwrap()).unwrap();
+    let st: serde_json::Value = serde_json::from_slice(&std::fs::read(&status).unwrap()).unwrap();
     assert_eq!(st["state"], "completed");
     assert_eq!(st["stages"], 3);
     assert_eq!(st["current_stage"]["number"], 3);
@@ -133,7 +132,14 @@ fn febrl4_groups_and_scores_match_reference() {
 
     let scores = dir.path().join("s.json");
     clklink()
-        .args(["link", "-t", "0.9", "--result-type", "similarity-scores", "-o"])
+        .args([
+            "link",
+            "-t",
+            "0.9",
+            "--result-type",
+            "similarity-scores",
+            "-o",
+        ])
         .arg(&scores)
         .args([&a, &b])
         .assert()
@@ -197,7 +203,16 @@ fn permutations_are_bijections_whose_mask_marks_the_groups() {
     let perms = dir.path().join("perms");
     let groups = dir.path().join("groups.json");
     clklink()
-        .args(["link", "-t", "0.8", "--result-type", "permutations", "--seed", "7", "-o"])
+        .args([
+            "link",
+            "-t",
+            "0.8",
+            "--result-type",
+            "permutations",
+            "--seed",
+            "7",
+            "-o",
+        ])
         .arg(&perms)
         .args([&a, &b])
         .assert()

@@ -117,7 +117,14 @@ fn errors() {
         .arg(data("splitmix-3x5/clks-0.json"))
         .assert()
         .code(2)
-        .stderr(contains("clklink link"));
+        .stderr(contains("at least two datasets"));
+    clklink()
+        .arg("stats")
+        .arg(data("splitmix-3x5/clks-0.json"))
+        .arg(data("febrl4/expected/candidates-t0.8.bin"))
+        .assert()
+        .code(2)
+        .stderr(contains("not both"));
     clklink()
         .arg("stats")
         .arg(dir.path().join("missing.bin"))
@@ -129,4 +136,34 @@ fn errors() {
         .args(["--plot", "x.jpg"])
         .assert()
         .code(2);
+}
+
+#[test]
+fn datasets_are_compared_at_the_threshold() {
+    let dir = tempfile::tempdir().unwrap();
+    let json = dir.path().join("s.json");
+    let examples = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("examples/data/febrl4");
+    clklink()
+        .args(["--quiet", "stats", "--threshold", "0.9", "--json"])
+        .arg(&json)
+        .arg(examples.join("clks-a.json"))
+        .arg(examples.join("clks-b.json"))
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(&json).unwrap(),
+        std::fs::read(data("febrl4/expected/stats-t0.9.json")).unwrap()
+    );
+    let json = dir.path().join("s4.json");
+    clklink()
+        .args(["--quiet", "stats", "--bins", "4", "--json"])
+        .arg(&json)
+        .arg(data("splitmix-3x5/clks-0.json"))
+        .arg(data("splitmix-3x5/clks-1.json"))
+        .assert()
+        .success();
+    assert_eq!(
+        std::fs::read(&json).unwrap(),
+        std::fs::read(data("splitmix-3x5/expected/stats-2party-t0.5-bins4.json")).unwrap()
+    );
 }

@@ -47,7 +47,8 @@ fn splitmix_candidates_are_byte_identical() {
     ];
     for (sets, k, file) in cases {
         let cands = Linker::new(0.5).k(k).candidates(sets).unwrap();
-        let want = std::fs::read(data(&format!("tests/data/splitmix-3x5/expected/{file}"))).unwrap();
+        let want =
+            std::fs::read(data(&format!("tests/data/splitmix-3x5/expected/{file}"))).unwrap();
         assert_eq!(encoded(&cands), want, "{file}");
     }
 }
@@ -60,16 +61,20 @@ fn febrl4_candidates_and_groups_are_byte_identical() {
             .candidates(&[&a, &b])
             .unwrap();
         assert_eq!(cands.len(), n_cands);
-        let want =
-            std::fs::read(data(&format!("tests/data/febrl4/expected/candidates-t{t}.bin"))).unwrap();
+        let want = std::fs::read(data(&format!(
+            "tests/data/febrl4/expected/candidates-t{t}.bin"
+        )))
+        .unwrap();
         assert!(encoded(&cands) == want, "candidates at {t} differ");
         let groups = solve(&cands, Solver::Greedy).unwrap();
         assert_eq!(groups.len(), n_groups);
         let dir = tempfile::tempdir().unwrap();
         let out = dir.path().join("groups.json");
         clklink::results::write_groups(&out, &groups).unwrap();
-        let want =
-            std::fs::read(data(&format!("tests/data/febrl4/expected/groups-t{t}.json"))).unwrap();
+        let want = std::fs::read(data(&format!(
+            "tests/data/febrl4/expected/groups-t{t}.json"
+        )))
+        .unwrap();
         assert!(std::fs::read(&out).unwrap() == want, "groups at {t} differ");
     }
 }

@@ -49,7 +49,13 @@ pub struct Args {
     datasets: Vec<PathBuf>,
     /// Similarity threshold in (0, 1]; a comma-separated list runs several thresholds from one
     /// comparison pass and writes one output per threshold (named OUT-t<T>).
-    #[arg(long, short, value_name = "T[,T...]", value_delimiter = ',', required = true)]
+    #[arg(
+        long,
+        short,
+        value_name = "T[,T...]",
+        value_delimiter = ',',
+        required = true
+    )]
     threshold: Vec<String>,
     /// What to write.
     #[arg(long, value_enum, default_value = "groups")]
@@ -129,9 +135,9 @@ fn parse_thresholds(texts: &[String]) -> anyhow::Result<Vec<Threshold>> {
     let mut out = Vec::new();
     for t in texts {
         let text = t.trim().to_string();
-        let value: f64 = text.parse().map_err(|_| {
-            Error::invalid_argument(format!("threshold {text:?} is not a number"))
-        })?;
+        let value: f64 = text
+            .parse()
+            .map_err(|_| Error::invalid_argument(format!("threshold {text:?} is not a number")))?;
         clklink::dice::check_threshold(value)?;
         out.push(Threshold { value, text });
     }
@@ -156,9 +162,11 @@ fn check_args(args: &Args, thresholds: &[Threshold]) -> anyhow::Result<()> {
         }
     }
     if thresholds.len() > 1 && args.output.as_deref().is_none_or(|o| o == Path::new("-")) {
-        return invalid("several thresholds need an output file name (-o OUT) to derive one \
+        return invalid(
+            "several thresholds need an output file name (-o OUT) to derive one \
                         output per threshold"
-            .into());
+                .into(),
+        );
     }
     if !(0.0..=1.0).contains(&args.merge_threshold) {
         return invalid(format!(

@@ -11,12 +11,19 @@ use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Candidate files (anonlink binary candidate pairs); several are merged, duplicates dropped.
-    #[arg(required = true, value_name = "CANDIDATES")]
+    /// Candidate files (anonlink binary candidate pairs; several are merged, duplicates
+    /// dropped), or two or more CLK datasets, which are compared at --threshold (default 0.5).
+    #[arg(required = true, value_name = "CANDIDATES_OR_DATASETS")]
     pub inputs: Vec<PathBuf>,
-    /// Keep only pairs with score >= T before computing the statistics (and mark T on the plot).
+    /// Keep only pairs with score >= T (for datasets: compare at T, default 0.5).
     #[arg(long, short, value_name = "T")]
     pub threshold: Option<f64>,
+    /// The threshold to mark on the plot (default: --threshold).
+    #[arg(long, value_name = "T")]
+    pub mark: Option<f64>,
+    /// For datasets: stop when more candidate pairs than this reach the threshold.
+    #[arg(long, value_name = "N", default_value_t = 100_000_000)]
+    pub max_candidates: u64,
     /// Number of histogram bins / threshold steps.
     #[arg(long, default_value_t = 100, value_name = "N")]
     pub bins: usize,
@@ -55,31 +62,20 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     if let Some(p) = &args.plot {
         clklink::plot::PlotFormat::from_path(p)?;
     }
-    // Hook for CLK datasets: candidate files are recognised by their header; anything else
-    // will be compared by the linker (`link`) once it is wired in here.
+    let mut kinds = Vec::with_capacity(args.inputs.len());
     for p in &args.inputs {
-        if !is_candidate_file(p)? {
-            return Err(Error::invalid_argument(format!(
-                "{}: not a candidate file; stats on CLK datasets needs `clklink link` \
-                 (compute candidates first, then run `clklink stats` on the candidate file)",
-                clklink::error::display_path(p)
-            ))
-            .into());
-        }
+        kinds.push(is_candidate_file(p)?);
     }
-    let mut cands = Vec::new();
-    let mut ty = ScoreType::F64;
-    for p in &args.inputs {
-        let (layout, mut c) = candidate_file::read_candidates(p)?;
-        if layout.score != 8 {
-            ty = ScoreType::F32;
-        }
-        cands.append(&mut c);
-    }
-    sort_dedup(&mut cands);
-    if let Some(t) = args.threshold {
-        cands.retain(|c| c.score >= t);
-    }
+    let (cands, ty) = if kinds.iter().all(|&k| k) {
+        from_candidate_files(&args)?
+    } else if kinds.iter().all(|&k| !k) {
+        (from_datasets(&args, ui)?, ScoreType::F64)
+    } else {
+        return Err(Error::invalid_argument(
+            "give either candidate files or CLK datasets, not both",
+        )
+        .into());
+    };
     let report = StatsReport::with_score_type(&cands, args.bins, ty)?;
 
     print!("{}", text_report(&report));
@@ -99,10 +95,53 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
             Some(t) => format!("Candidate pairs with score >= {t}"),
             None => "Candidate pairs".to_string(),
         };
-        clklink::plot::render_file(&report, args.threshold, &title, out)
+        clklink::plot::render_file(&report, args.mark.or(args.threshold), &title, out)
             .with_context(|| format!("plot {}", out.display()))?;
     }
     Ok(())
+}
+
+/// Candidates from candidate files: merged in canonical order, duplicates dropped, filtered at
+/// --threshold.
+fn from_candidate_files(args: &Args) -> anyhow::Result<(Vec<clklink::Candidate>, ScoreType)> {
+    let mut cands = Vec::new();
+    let mut ty = ScoreType::F64;
+    for p in &args.inputs {
+        let (layout, mut c) = candidate_file::read_candidates(p)?;
+        if layout.score != 8 {
+            ty = ScoreType::F32;
+        }
+        cands.append(&mut c);
+    }
+    sort_dedup(&mut cands);
+    if let Some(t) = args.threshold {
+        cands.retain(|c| c.score >= t);
+    }
+    Ok((cands, ty))
+}
+
+/// Candidates computed from CLK datasets at --threshold (default 0.5).
+fn from_datasets(args: &Args, ui: &Ui) -> anyhow::Result<Vec<clklink::Candidate>> {
+    if args.inputs.len() < 2 {
+        return Err(
+            Error::invalid_argument("stats on CLK datasets needs at least two datasets").into(),
+        );
+    }
+    let threshold = clklink::dice::check_threshold(args.threshold.unwrap_or(0.5))?;
+    let opts = clklink::io::ReadOptions::default();
+    let datasets = args
+        .inputs
+        .iter()
+        .map(|p| clklink::io::read_clks(p, &opts))
+        .collect::<clklink::Result<Vec<_>>>()?;
+    let refs: Vec<&clklink::Clks> = datasets.iter().collect();
+    let linker = clklink::Linker::new(threshold).max_candidates(args.max_candidates);
+    let total = linker.total_comparisons(&refs)?;
+    let bar = ui.bar(total, "comparing");
+    let progress = |n| bar.inc(n);
+    let cands = linker.progress(&progress).candidates(&refs)?;
+    bar.finish_and_clear();
+    Ok(cands)
 }
 
 /// The plain-text report: histogram bars, matches/non-matches, cumulative matches, first
