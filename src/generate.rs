@@ -96,6 +96,11 @@ pub struct Generated {
 }
 
 impl Generated {
+    /// Party `p`'s CLKs as a container, ready to write with [`crate::io::write_clks`].
+    pub fn clks(&self, p: usize) -> crate::Clks {
+        crate::Clks::from_records(self.record_bytes, self.parties[p].chunks(self.record_bytes))
+    }
+
     /// Row `i` of party `p`.
     pub fn record(&self, p: usize, i: usize) -> &[u8] {
         &self.parties[p][i * self.record_bytes..(i + 1) * self.record_bytes]
@@ -314,30 +319,6 @@ fn clear_tail(words: &mut [u64], bits: usize) {
     }
 }
 
-/// A CLK JSON file `{"clks": ["<base64>", ...]}` (standard padded base64, `", "` between items,
-/// no trailing newline), written to `out`.
-pub fn write_clks_json(
-    data: &[u8],
-    record_bytes: usize,
-    out: &mut impl std::io::Write,
-) -> std::io::Result<()> {
-    use base64::Engine;
-    let engine = base64::engine::general_purpose::STANDARD;
-    out.write_all(b"{\"clks\": [")?;
-    let mut buf = String::with_capacity(record_bytes * 4 / 3 + 8);
-    for (i, rec) in data.chunks(record_bytes.max(1)).enumerate() {
-        if i > 0 {
-            out.write_all(b", ")?;
-        }
-        buf.clear();
-        buf.push('"');
-        engine.encode_string(rec, &mut buf);
-        buf.push('"');
-        out.write_all(buf.as_bytes())?;
-    }
-    out.write_all(b"]}")
-}
-
 /// A fresh seed from the operating system's entropy source.
 pub fn random_seed() -> Result<u64> {
     let mut b = [0u8; 8];
@@ -401,12 +382,5 @@ mod tests {
         let mut p = params(1);
         p.density = 1.0;
         assert!(generate(&p).is_err());
-    }
-
-    #[test]
-    fn clks_json_shape() {
-        let mut v = Vec::new();
-        write_clks_json(&[0xff, 0x00, 0x01, 0x02], 2, &mut v).unwrap();
-        assert_eq!(v, b"{\"clks\": [\"/wA=\", \"AQI=\"]}");
     }
 }

@@ -1,7 +1,8 @@
 //! `clklink generate`: synthetic linked CLK datasets with ground truth.
 
 use crate::ui::Ui;
-use clklink::generate::{generate, random_seed, write_clks_json, GenerateParams, DEFAULT_DENSITY};
+use clklink::generate::{generate, random_seed, GenerateParams, DEFAULT_DENSITY};
+use clklink::io::{self, Format};
 use clklink::Error;
 use std::path::PathBuf;
 
@@ -32,6 +33,9 @@ pub struct Args {
     /// Output directory (created if needed): clks-0.json …, truth.csv, generate.json.
     #[arg(long, short = 'o', value_name = "DIR")]
     pub output: PathBuf,
+    /// Format of the CLK files: json (clks-P.json), native (clks-P.clk) or binary (clks-P.bin).
+    #[arg(long, default_value = "json", value_name = "FORMAT")]
+    pub format: Format,
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
@@ -49,18 +53,23 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
         seed,
     };
     params.validate()?;
+    let ext = match args.format {
+        Format::Json => "json",
+        Format::Native => "clk",
+        Format::Binary => "bin",
+        Format::IdBinary => {
+            return Err(
+                Error::invalid_argument("generate writes json, native or binary CLK files").into(),
+            )
+        }
+    };
     let spinner = ui.spinner("generating");
     let g = generate(&params)?;
     spinner.finish_and_clear();
     clklink::output::ensure_dir(&args.output)?;
-    for (p, data) in g.parties.iter().enumerate() {
-        let path = args.output.join(format!("clks-{p}.json"));
-        clklink::output::write_atomically(&path, |out| {
-            let mut w = std::io::BufWriter::with_capacity(1 << 20, out);
-            write_clks_json(data, g.record_bytes, &mut w).map_err(|e| Error::write(&path, e))?;
-            use std::io::Write;
-            w.flush().map_err(|e| Error::write(&path, e))
-        })?;
+    for p in 0..g.parties.len() {
+        let path = args.output.join(format!("clks-{p}.{ext}"));
+        io::write_clks(&g.clks(p), &path, args.format, Some("clklink generate"))?;
     }
     let truth = args.output.join("truth.csv");
     let csv = g.truth_csv();
