@@ -50,4 +50,4 @@ pub mod stats;
 pub use candidates::Candidate;
 pub use clks::{Blocks, Clks, ClksBuilder};
 pub use error::{Error, Place, Result};
-pub use linker::Linker;
+pub use linker::{Linkage, Linker};

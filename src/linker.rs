@@ -19,6 +19,7 @@ use crate::clks::Clks;
 use crate::dice::{check_threshold, OverlapTable};
 use crate::error::{Error, Result};
 use crate::kernel::{self, Hit, View};
+use crate::solve::{solve, Group, Solver};
 
 /// The default guard on the number of candidate pairs, the service's
 /// `SIMILARITY_SCORES_MAX_CANDIDATE_PAIRS`.
@@ -99,6 +100,24 @@ impl<'p> Linker<'p> {
     pub fn total_comparisons(&self, datasets: &[&Clks]) -> Result<u64> {
         let plan = Plan::new(datasets)?;
         Ok(plan.total_comparisons())
+    }
+
+    /// Candidate pairs and the groups `solver` makes of them.
+    ///
+    /// ```
+    /// use clklink::solve::Solver;
+    /// use clklink::{Clks, Linker};
+    ///
+    /// let a = Clks::from_records(1, [&[0b1111_0000u8][..], &[0b0000_1111][..]]);
+    /// let b = Clks::from_records(1, [&[0b0000_1111u8][..], &[0b1111_0000][..]]);
+    /// let linkage = Linker::new(0.9).link(&[&a, &b], Solver::Greedy).unwrap();
+    /// assert_eq!(linkage.candidates.len(), 2);
+    /// assert_eq!(linkage.groups, vec![vec![(0, 0), (1, 1)], vec![(0, 1), (1, 0)]]);
+    /// ```
+    pub fn link(&self, datasets: &[&Clks], solver: Solver) -> Result<Linkage> {
+        let candidates = self.candidates(datasets)?;
+        let groups = solve(&candidates, solver)?;
+        Ok(Linkage { candidates, groups })
     }
 
     /// All candidate pairs in canonical order.
@@ -249,6 +268,15 @@ impl<'p> Linker<'p> {
         }
         Ok(cands)
     }
+}
+
+/// The result of [`Linker::link`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct Linkage {
+    /// Candidate pairs in canonical order.
+    pub candidates: Vec<Candidate>,
+    /// Groups in canonical order: members sorted by (dataset, record), groups by first member.
+    pub groups: Vec<Group>,
 }
 
 /// Keeps, for each row `i`, its `k` best hits by (score descending, `j` ascending), as
