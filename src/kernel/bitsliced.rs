@@ -21,7 +21,7 @@ use super::{Hit, View};
 use crate::dice::{dice, OverlapTable};
 
 /// 64-bit words per plane vector.
-pub const LANE_WORDS: usize = 8;
+pub const LANE_WORDS: usize = 4;
 /// Records per transposed block.
 pub const LANES: usize = 64 * LANE_WORDS;
 
@@ -304,15 +304,25 @@ fn compare_rows_impl(
             continue;
         }
         let r = a.record(i);
-        let set_below: u32 = (0..planes)
-            .filter(|&p| (r[p / 64] >> (p % 64)) & 1 == 1)
-            .count() as u32;
+        // Word k of the record, limited to planes that exist (and complemented if asked).
+        let word = |k: usize, complement: bool| {
+            let w = if complement { !r[k] } else { r[k] };
+            let valid = planes.saturating_sub(k * 64);
+            if valid >= 64 {
+                w
+            } else {
+                w & ((1u64 << valid) - 1)
+            }
+        };
+        let used_words = planes.div_ceil(64);
+        let set_below: u32 = (0..used_words).map(|k| word(k, false).count_ones()).sum();
         let complement = (planes as u32 - set_below) < set_below;
         let begin = idx.len();
-        for p in 0..planes {
-            let bit = (r[p / 64] >> (p % 64)) & 1 == 1;
-            if bit != complement {
-                idx.push(p as u16);
+        for k in 0..used_words {
+            let mut x = word(k, complement);
+            while x != 0 {
+                idx.push((k * 64 + x.trailing_zeros() as usize) as u16);
+                x &= x - 1;
             }
         }
         while (idx.len() - begin) % 16 != 0 {
