@@ -13,7 +13,7 @@ use rand_chacha::ChaCha8Rng;
 
 fn data(n: usize, bytes: usize, p: f64) -> (Clks, Clks) {
     let mut rng = ChaCha8Rng::seed_from_u64(bytes as u64 ^ p.to_bits());
-    let mut rec = |rng: &mut ChaCha8Rng| -> Vec<u8> {
+    let rec = |rng: &mut ChaCha8Rng| -> Vec<u8> {
         (0..bytes)
             .map(|_| (0..8).fold(0u8, |x, k| x | ((rng.gen_bool(p) as u8) << k)))
             .collect()

@@ -88,14 +88,13 @@ const DENSITIES: [f64; 6] = [0.0, 0.03, 0.15, 0.5, 0.85, 1.0];
 
 #[test]
 fn all_lengths_small_sets() {
-    let mut seed = 1;
     for bytes in 1..=300 {
+        let seed = bytes as u64;
         let p = DENSITIES[bytes % DENSITIES.len()];
         let t = THRESHOLDS[bytes % THRESHOLDS.len()];
         let na = (bytes * 7) % 23;
         let nb = (bytes * 13) % 41;
         check(bytes, na, nb, p, t, seed);
-        seed += 1;
     }
 }
 

@@ -385,3 +385,79 @@ fn compare_rows_impl(
     }
     out[start..].sort_unstable_by_key(|h| (h.i, h.j));
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bit-sliced digits holding `counts` (one per lane).
+    fn slice(counts: &[u32]) -> [Vector; DIGITS] {
+        let mut d = [ZERO; DIGITS];
+        for (lane, &c) in counts.iter().enumerate() {
+            for (k, digit) in d.iter_mut().enumerate() {
+                digit[lane / 64] |= (((c >> k) & 1) as u64) << (lane % 64);
+            }
+        }
+        d
+    }
+
+    #[test]
+    fn ge_const_and_lane_count_match_plain_integers() {
+        let counts: Vec<u32> = (0..LANES as u32).map(|l| (l * 37 + 11) % 4096).collect();
+        let d = slice(&counts);
+        for (lane, &c) in counts.iter().enumerate() {
+            assert_eq!(lane_count(&d, lane), c);
+        }
+        for k in [
+            0u64, 1, 2, 15, 16, 17, 400, 1023, 1024, 2047, 4095, 4096, 10_000,
+        ] {
+            let m = ge_const(&d, k);
+            for (lane, &c) in counts.iter().enumerate() {
+                assert_eq!(
+                    (m[lane / 64] >> (lane % 64)) & 1 == 1,
+                    c as u64 >= k,
+                    "k={k}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn count_planes_counts_listed_planes_per_lane() {
+        // 40 planes, lane l has plane p set when (l + p) % 3 == 0; plus the zero plane.
+        let planes = 40;
+        let mut data = vec![ZERO; planes + 1];
+        for (p, plane) in data.iter_mut().enumerate().take(planes) {
+            for lane in 0..LANES {
+                if (lane + p) % 3 == 0 {
+                    plane[lane / 64] |= 1 << (lane % 64);
+                }
+            }
+        }
+        let mut idx: Vec<u16> = (0..planes as u16).step_by(2).collect();
+        while idx.len() % 16 != 0 {
+            idx.push(planes as u16);
+        }
+        let d = count_planes(&data, &idx);
+        for lane in 0..LANES {
+            let want = (0..planes)
+                .step_by(2)
+                .filter(|p| (lane + p) % 3 == 0)
+                .count();
+            assert_eq!(lane_count(&d, lane) as usize, want);
+        }
+    }
+
+    #[test]
+    fn lower_envelope_is_a_lower_bound() {
+        for t in [0.5, 0.8, 1.0, 0.3] {
+            let table = OverlapTable::new(t, 64);
+            let lower = lower_envelope(&table);
+            for s in 0..lower.len() {
+                for s2 in s..lower.len() {
+                    assert!(lower[s] <= table.min_overlap(s2 as u32));
+                }
+            }
+        }
+    }
+}
