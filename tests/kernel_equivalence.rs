@@ -151,3 +151,18 @@ fn too_many_hits_stops_every_kernel() {
         assert_eq!(r.unwrap_err().limit, 10, "{}", k.name());
     }
 }
+
+#[test]
+fn several_full_blocks_with_early_exits() {
+    // Enough records of b for several 256-lane blocks, so the bit-sliced kernel's early exits
+    // (no lane can still reach the bound) and block skips are exercised, in both counting
+    // modes (sparse records count set bits, dense ones count clear bits).
+    let mut seed = 9000;
+    for p in [0.2, 0.5, 0.8] {
+        for t in [0.6, 0.8, 0.95] {
+            check(128, 80, 1300, p, t, seed);
+            seed += 1;
+        }
+    }
+    check(64, 100, 1100, 0.45, 0.7, seed);
+}

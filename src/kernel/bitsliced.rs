@@ -187,6 +187,15 @@ fn csa(a: &Vector, b: &Vector, c: &Vector) -> (Vector, Vector) {
     (h, l)
 }
 
+#[inline(always)]
+fn not(v: Vector) -> Vector {
+    let mut r = ZERO;
+    for w in 0..LANE_WORDS {
+        r[w] = !v[w];
+    }
+    r
+}
+
 /// Lanes whose bit-sliced count is `>= k`.
 #[inline(always)]
 fn ge_const(digits: &[Vector; DIGITS], k: u64) -> Vector {
@@ -218,53 +227,93 @@ fn ge_const(digits: &[Vector; DIGITS], k: u64) -> Vector {
     r
 }
 
-/// Sums the planes listed in `idx` (a multiple of 16 long) over the lanes of one block.
-#[inline(always)]
-fn count_planes(planes: &[Vector], idx: &[u16]) -> [Vector; DIGITS] {
-    let mut ones = ZERO;
-    let mut twos = ZERO;
-    let mut fours = ZERO;
-    let mut eights = ZERO;
-    let mut high = [ZERO; HIGH_DIGITS];
-    for g in idx.chunks_exact(16) {
-        let p = |k: usize| &planes[g[k] as usize];
-        let (twos_a, o) = csa(&ones, p(0), p(1));
-        let (twos_b, o) = csa(&o, p(2), p(3));
-        let (fours_a, t) = csa(&twos, &twos_a, &twos_b);
-        let (twos_a, o) = csa(&o, p(4), p(5));
-        let (twos_b, o) = csa(&o, p(6), p(7));
-        let (fours_b, t) = csa(&t, &twos_a, &twos_b);
-        let (eights_a, f) = csa(&fours, &fours_a, &fours_b);
-        let (twos_a, o) = csa(&o, p(8), p(9));
-        let (twos_b, o) = csa(&o, p(10), p(11));
-        let (fours_a, t) = csa(&t, &twos_a, &twos_b);
-        let (twos_a, o) = csa(&o, p(12), p(13));
-        let (twos_b, o) = csa(&o, p(14), p(15));
-        let (fours_b, t) = csa(&t, &twos_a, &twos_b);
-        let (eights_b, f) = csa(&f, &fours_a, &fours_b);
-        let (sixteens, e) = csa(&eights, &eights_a, &eights_b);
-        ones = o;
-        twos = t;
-        fours = f;
-        eights = e;
-        // Ripple-add the sixteens into the high digits.
-        let mut carry = sixteens;
-        for h in high.iter_mut() {
-            for w in 0..LANE_WORDS {
-                let c = h[w] & carry[w];
-                h[w] ^= carry[w];
-                carry[w] = c;
+/// Per-lane counts in progress, bit-sliced: the Harley–Seal accumulators (weights 1, 2, 4, 8)
+/// and the count of groups of 16 (weight 16 and up).
+#[derive(Clone, Copy)]
+struct Counter {
+    ones: Vector,
+    twos: Vector,
+    fours: Vector,
+    eights: Vector,
+    high: [Vector; HIGH_DIGITS],
+}
+
+impl Counter {
+    const ZERO: Counter = Counter {
+        ones: ZERO,
+        twos: ZERO,
+        fours: ZERO,
+        eights: ZERO,
+        high: [ZERO; HIGH_DIGITS],
+    };
+
+    /// The counts so far as binary digits (exact between groups).
+    #[inline(always)]
+    fn digits(&self) -> [Vector; DIGITS] {
+        let mut digits = [ZERO; DIGITS];
+        digits[0] = self.ones;
+        digits[1] = self.twos;
+        digits[2] = self.fours;
+        digits[3] = self.eights;
+        digits[4..].copy_from_slice(&self.high);
+        digits
+    }
+
+    /// Adds the planes listed in `idx` (a multiple of 16 long) over the lanes of one block.
+    #[inline(always)]
+    fn add_planes(&mut self, planes: &[Vector], idx: &[u16]) {
+        let (mut ones, mut twos, mut fours, mut eights) =
+            (self.ones, self.twos, self.fours, self.eights);
+        let mut high = self.high;
+        for g in idx.chunks_exact(16) {
+            let p = |k: usize| &planes[g[k] as usize];
+            let (twos_a, o) = csa(&ones, p(0), p(1));
+            let (twos_b, o) = csa(&o, p(2), p(3));
+            let (fours_a, t) = csa(&twos, &twos_a, &twos_b);
+            let (twos_a, o) = csa(&o, p(4), p(5));
+            let (twos_b, o) = csa(&o, p(6), p(7));
+            let (fours_b, t) = csa(&t, &twos_a, &twos_b);
+            let (eights_a, f) = csa(&fours, &fours_a, &fours_b);
+            let (twos_a, o) = csa(&o, p(8), p(9));
+            let (twos_b, o) = csa(&o, p(10), p(11));
+            let (fours_a, t) = csa(&t, &twos_a, &twos_b);
+            let (twos_a, o) = csa(&o, p(12), p(13));
+            let (twos_b, o) = csa(&o, p(14), p(15));
+            let (fours_b, t) = csa(&t, &twos_a, &twos_b);
+            let (eights_b, f) = csa(&f, &fours_a, &fours_b);
+            let (sixteens, e) = csa(&eights, &eights_a, &eights_b);
+            ones = o;
+            twos = t;
+            fours = f;
+            eights = e;
+            // Ripple-add the sixteens into the high digits.
+            let mut carry = sixteens;
+            for h in high.iter_mut() {
+                for w in 0..LANE_WORDS {
+                    let c = h[w] & carry[w];
+                    h[w] ^= carry[w];
+                    carry[w] = c;
+                }
             }
         }
+        self.ones = ones;
+        self.twos = twos;
+        self.fours = fours;
+        self.eights = eights;
+        self.high = high;
     }
-    let mut digits = [ZERO; DIGITS];
-    digits[0] = ones;
-    digits[1] = twos;
-    digits[2] = fours;
-    digits[3] = eights;
-    digits[4..].copy_from_slice(&high);
-    digits
 }
+
+/// Sums the planes listed in `idx` (a multiple of 16 long) over the lanes of one block.
+#[cfg(test)]
+fn count_planes(planes: &[Vector], idx: &[u16]) -> [Vector; DIGITS] {
+    let mut c = Counter::ZERO;
+    c.add_planes(planes, idx);
+    c.digits()
+}
+
+/// Groups of 16 planes after which the kernel checks whether any lane can still pass.
+const CHECKPOINTS: [(usize, usize); 5] = [(3, 8), (4, 8), (5, 8), (6, 8), (7, 8)];
 
 /// The count held by lane `lane` of bit-sliced `digits`.
 #[inline(always)]
@@ -348,16 +397,41 @@ fn compare_rows_impl(
             if bound == u32::MAX || pa.min(pb_max) < bound {
                 continue;
             }
-            let digits = count_planes(block, &idx[range.clone()]);
+            let idx = &idx[range.clone()];
+            let groups = idx.len() / 16;
+            let mut counter = Counter::ZERO;
+            let mut done = 0;
+            let mut dead = false;
+            // At checkpoints, stop when no lane can reach the bound any more (normal mode: count
+            // plus planes still to come is below it; complement: the count already exceeds it).
+            for (num, den) in CHECKPOINTS {
+                let upto = groups * num / den;
+                if upto <= done {
+                    continue;
+                }
+                counter.add_planes(block, &idx[done * 16..upto * 16]);
+                done = upto;
+                let remaining = (idx.len() - done * 16) as u64;
+                let alive = if complement {
+                    not(ge_const(&counter.digits(), (pb_max - bound) as u64 + 1))
+                } else if (bound as u64) > remaining {
+                    ge_const(&counter.digits(), bound as u64 - remaining)
+                } else {
+                    continue;
+                };
+                if (0..LANE_WORDS).all(|w| alive[w] & valid[w] == 0) {
+                    dead = true;
+                    break;
+                }
+            }
+            if dead {
+                continue;
+            }
+            counter.add_planes(block, &idx[done * 16..]);
+            let digits = counter.digits();
             let mut mask = if complement {
                 // c = pb - d >= need  implies  d <= pb_max - bound.
-                let limit = pb_max - bound;
-                let above = ge_const(&digits, limit as u64 + 1);
-                let mut m = ZERO;
-                for w in 0..LANE_WORDS {
-                    m[w] = !above[w];
-                }
-                m
+                not(ge_const(&digits, (pb_max - bound) as u64 + 1))
             } else {
                 ge_const(&digits, bound as u64)
             };
