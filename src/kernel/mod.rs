@@ -6,7 +6,12 @@
 //! contiguous buffers first. The hot loops compare integers only: the per-sum minimum overlap
 //! from [`OverlapTable`] decides, and the exact f64 score is computed once per hit.
 
-use crate::dice::{dice, OverlapTable};
+use crate::dice::OverlapTable;
+
+pub mod bitsliced;
+pub mod portable;
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+pub mod x86;
 
 /// A contiguous run of records: `popcounts.len()` records of `stride` words each.
 #[derive(Debug, Clone, Copy)]
@@ -70,35 +75,115 @@ pub struct Hit {
 /// Appends to `out` every pair `(i, j)` of `a × b` with Dice score `>= table.threshold()`, in
 /// ascending `(i, j)` order. Portable reference implementation.
 pub fn compare_portable(a: View<'_>, b: View<'_>, table: &OverlapTable, out: &mut Vec<Hit>) {
-    for i in 0..a.len() {
-        let pa = a.popcounts[i];
-        if pa == 0 {
-            continue;
+    portable::compare_reference(a, b, table, out)
+}
+
+/// A comparison kernel. All give identical hits; they differ in speed and in the CPU features
+/// they need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Kernel {
+    /// The reference loop (one pair at a time, no tiling).
+    Reference,
+    /// The tiled scalar kernel with the default target's popcount.
+    Scalar,
+    /// The tiled scalar kernel with the x86 `popcnt` instruction.
+    Popcnt,
+    /// The tiled AVX2 kernel with nibble-lookup popcount.
+    Avx2,
+    /// The bit-sliced kernel (AVX2 build when available, portable otherwise).
+    Bitsliced,
+}
+
+impl Kernel {
+    /// Every kernel, in the order above.
+    pub const ALL: [Kernel; 5] = [
+        Kernel::Reference,
+        Kernel::Scalar,
+        Kernel::Popcnt,
+        Kernel::Avx2,
+        Kernel::Bitsliced,
+    ];
+
+    /// A short lowercase name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kernel::Reference => "reference",
+            Kernel::Scalar => "scalar",
+            Kernel::Popcnt => "popcnt",
+            Kernel::Avx2 => "avx2",
+            Kernel::Bitsliced => "bitsliced",
         }
-        let ra = a.record(i);
-        for j in 0..b.len() {
-            let pb = b.popcounts[j];
-            let need = table.min_overlap(pa + pb);
-            if need == u32::MAX {
-                continue;
-            }
-            let rb = b.record(j);
-            let c: u32 = ra.iter().zip(rb).map(|(x, y)| (x & y).count_ones()).sum();
-            if c >= need {
-                out.push(Hit {
-                    score: dice(c, pa, pb),
-                    i: i as u32,
-                    j: j as u32,
-                });
-            }
+    }
+
+    /// True when this CPU can run the kernel.
+    pub fn is_available(self) -> bool {
+        match self {
+            Kernel::Reference | Kernel::Scalar | Kernel::Bitsliced => true,
+            #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+            Kernel::Popcnt => x86::has_popcnt(),
+            #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+            Kernel::Avx2 => x86::has_avx2(),
+            #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+            Kernel::Popcnt | Kernel::Avx2 => false,
+        }
+    }
+
+    /// The fastest pair-at-a-time kernel this CPU supports.
+    pub fn best_classic() -> Kernel {
+        if Kernel::Avx2.is_available() {
+            Kernel::Avx2
+        } else if Kernel::Popcnt.is_available() {
+            Kernel::Popcnt
+        } else {
+            Kernel::Scalar
+        }
+    }
+
+    /// The kernel [`search`] uses for `a × b`.
+    ///
+    /// The bit-sliced kernel needs a few hundred records of `b` to fill its lanes and enough
+    /// rows of `a` to pay for transposing `b`; below that the best classic kernel is used.
+    pub fn auto(a: View<'_>, b: View<'_>) -> Kernel {
+        if a.len() >= BITSLICED_MIN_ROWS && b.len() >= BITSLICED_MIN_COLUMNS {
+            Kernel::Bitsliced
+        } else {
+            Kernel::best_classic()
         }
     }
 }
 
+/// Rows of `a` below which [`Kernel::auto`] does not pick the bit-sliced kernel.
+pub const BITSLICED_MIN_ROWS: usize = 64;
+/// Records of `b` below which [`Kernel::auto`] does not pick the bit-sliced kernel.
+pub const BITSLICED_MIN_COLUMNS: usize = 256;
+
 /// Appends to `out` every pair of `a × b` at or above the threshold, in ascending `(i, j)`
-/// order, using the fastest kernel this CPU supports.
+/// order, with the given kernel. Panics if the CPU cannot run it.
+pub fn compare_with(
+    kernel: Kernel,
+    a: View<'_>,
+    b: View<'_>,
+    table: &OverlapTable,
+    out: &mut Vec<Hit>,
+) {
+    assert_eq!(a.stride, b.stride, "records of different lengths");
+    match kernel {
+        Kernel::Reference => portable::compare_reference(a, b, table, out),
+        Kernel::Scalar => portable::compare_scalar(a, b, table, out),
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        Kernel::Popcnt => x86::compare_popcnt(a, b, table, out),
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        Kernel::Avx2 => x86::compare_avx2(a, b, table, out),
+        #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+        Kernel::Popcnt | Kernel::Avx2 => panic!("kernel {} needs x86", kernel.name()),
+        Kernel::Bitsliced => bitsliced::compare(a, b, table, out),
+    }
+}
+
+/// Appends to `out` every pair of `a × b` at or above the threshold, in ascending `(i, j)`
+/// order, using the fastest kernel this CPU supports ([`Kernel::auto`]).
 pub fn compare(a: View<'_>, b: View<'_>, table: &OverlapTable, out: &mut Vec<Hit>) {
-    compare_portable(a, b, table, out)
+    compare_with(Kernel::auto(a, b), a, b, table, out)
 }
 
 /// The search stopped because more hits were found than allowed.
@@ -125,9 +210,37 @@ pub fn search(
     progress: &(dyn Fn(u64) + Sync),
     max_hits: u64,
 ) -> Result<Vec<Hit>, TooManyHits> {
+    search_with(Kernel::auto(a, b), a, b, table, progress, max_hits)
+}
+
+/// [`search`] with a chosen kernel. Panics if the CPU cannot run it.
+///
+/// Memory: the hits, plus for the bit-sliced kernel one transposed copy of `b` (the same size
+/// as `b`); nothing grows with `|a| · |b|`.
+pub fn search_with(
+    kernel: Kernel,
+    a: View<'_>,
+    b: View<'_>,
+    table: &OverlapTable,
+    progress: &(dyn Fn(u64) + Sync),
+    max_hits: u64,
+) -> Result<Vec<Hit>, TooManyHits> {
     use rayon::prelude::*;
     use std::sync::atomic::{AtomicU64, Ordering};
 
+    assert_eq!(a.stride, b.stride, "records of different lengths");
+    assert!(
+        kernel.is_available(),
+        "kernel {} not supported here",
+        kernel.name()
+    );
+    let transposed = match kernel {
+        Kernel::Bitsliced if !a.is_empty() => Some((
+            bitsliced::Transposed::new(b),
+            bitsliced::lower_envelope(table),
+        )),
+        _ => None,
+    };
     let found = AtomicU64::new(0);
     let chunks: Vec<Option<Vec<Hit>>> = (0..a.len().div_ceil(ROWS_PER_TASK))
         .into_par_iter()
@@ -138,7 +251,13 @@ pub fn search(
             let start = t * ROWS_PER_TASK;
             let end = (start + ROWS_PER_TASK).min(a.len());
             let mut out = Vec::new();
-            compare(a.slice(start..end), b, table, &mut out);
+            let rows = a.slice(start..end);
+            match &transposed {
+                Some((bt, lower)) => {
+                    bitsliced::compare_rows_dispatch(rows, bt, table, lower, &mut out)
+                }
+                None => compare_with(kernel, rows, b, table, &mut out),
+            }
             for h in &mut out {
                 h.i += start as u32;
             }

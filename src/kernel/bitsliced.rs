@@ -1,0 +1,537 @@
+//! The bit-sliced (transposed) kernel.
+//!
+//! Records of `b` are sorted by popcount and cut into blocks of [`LANES`] records. Each block is
+//! stored transposed: plane `p` is one vector of [`LANES`] bits holding bit `p` of every record
+//! in the block. For a record `a`, the AND-popcount with all records of a block at once is the
+//! per-lane count of set bits over the planes selected by `a`'s set bits. The counts are kept
+//! bit-sliced (one vector per binary digit) and summed with carry-save adders (Harley–Seal),
+//! about 5½ vector operations per plane for all lanes together.
+//!
+//! When `a` has more set bits than clear ones, the kernel sums the planes of its clear bits
+//! instead: `|¬a ∧ b| = |b| − |a ∧ b|`. Only planes below the highest bit set anywhere in `b`
+//! are visited, so zero padding costs nothing.
+//!
+//! The threshold test runs on all lanes at once against one bound per block: the least
+//! `min_overlap` over the block's popcount range (blocks are narrow because `b` is sorted by
+//! popcount). Lanes that pass are rare; for each, the exact count is extracted and tested with
+//! the exact table, and the f64 score is computed. A block whose best possible overlap
+//! (`min(pa, max pb)`) is below the bound is skipped without touching its planes.
+
+use super::{Hit, View};
+use crate::dice::{dice, OverlapTable};
+
+/// 64-bit words per plane vector.
+pub const LANE_WORDS: usize = 4;
+/// Records per transposed block.
+pub const LANES: usize = 64 * LANE_WORDS;
+
+/// Binary digits of a lane count: 4 from the Harley–Seal accumulators (1, 2, 4, 8) and
+/// [`HIGH_DIGITS`] counting groups of 16 planes. Enough for 16 · 255 + 15 = 4095 planes.
+const HIGH_DIGITS: usize = 8;
+const DIGITS: usize = 4 + HIGH_DIGITS;
+/// Largest plane count a lane counter can hold.
+const MAX_PLANES: usize = (1 << DIGITS) - 1;
+
+type Vector = [u64; LANE_WORDS];
+const ZERO: Vector = [0; LANE_WORDS];
+
+/// The records of `b`, sorted by popcount and transposed into blocks of [`LANES`].
+#[derive(Debug, Clone)]
+pub struct Transposed {
+    /// Planes that can hold a set bit: one past the highest bit set in any record.
+    planes: usize,
+    /// `planes + 1` vectors per block; the last one of each block is all zero (padding target).
+    data: Vec<Vector>,
+    /// Original index of the record in each lane, block after block.
+    perm: Vec<u32>,
+    /// Popcount of the record in each lane.
+    popcounts: Vec<u32>,
+}
+
+impl Transposed {
+    /// Sorts and transposes `b`.
+    pub fn new(b: View<'_>) -> Self {
+        let stride = b.stride;
+        let mut any = 0usize;
+        for (k, w) in b.words.iter().enumerate() {
+            if *w != 0 {
+                any = any.max((k % stride) * 64 + 64 - w.leading_zeros() as usize);
+            }
+        }
+        let planes = any;
+        assert!(
+            planes <= MAX_PLANES,
+            "records longer than {MAX_PLANES} bits"
+        );
+        let mut perm: Vec<u32> = (0..b.len() as u32).collect();
+        perm.sort_by_key(|&j| (b.popcounts[j as usize], j));
+        let popcounts: Vec<u32> = perm.iter().map(|&j| b.popcounts[j as usize]).collect();
+        let nblocks = b.len().div_ceil(LANES);
+        let per_block = planes + 1;
+        let mut data = vec![ZERO; nblocks * per_block];
+        if planes > 0 {
+            use rayon::prelude::*;
+            data.par_chunks_mut(per_block)
+                .zip(perm.par_chunks(LANES))
+                .for_each(|(block, lanes)| {
+                    for (lane, &j) in lanes.iter().enumerate() {
+                        let (word, bit) = (lane / 64, 1u64 << (lane % 64));
+                        for (k, &w) in b.record(j as usize).iter().enumerate() {
+                            let mut x = w;
+                            while x != 0 {
+                                block[k * 64 + x.trailing_zeros() as usize][word] |= bit;
+                                x &= x - 1;
+                            }
+                        }
+                    }
+                });
+        }
+        Transposed {
+            planes,
+            data,
+            perm,
+            popcounts,
+        }
+    }
+
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.perm.len()
+    }
+
+    /// True when there are no records.
+    pub fn is_empty(&self) -> bool {
+        self.perm.is_empty()
+    }
+
+    fn blocks(&self) -> usize {
+        self.perm.len().div_ceil(LANES)
+    }
+}
+
+/// `lower[s] = min(need[s..])`: a lower bound on `min_overlap` for every sum `>= s`.
+pub(crate) fn lower_envelope(table: &OverlapTable) -> Vec<u32> {
+    let need = table.as_slice();
+    let mut lower = need.to_vec();
+    for s in (0..lower.len().saturating_sub(1)).rev() {
+        lower[s] = lower[s].min(lower[s + 1]);
+    }
+    lower
+}
+
+/// Compares rows `a` against all of `bt` and appends hits (with `i` local to `a`, `j` the
+/// original index in `b`) in ascending `(i, j)` order. Portable build.
+pub fn compare_rows(a: View<'_>, bt: &Transposed, table: &OverlapTable, out: &mut Vec<Hit>) {
+    compare_rows_impl(a, bt, table, &lower_envelope(table), out)
+}
+
+/// [`compare_rows`] with the envelope precomputed (portable build).
+pub(crate) fn compare_rows_portable(
+    a: View<'_>,
+    bt: &Transposed,
+    table: &OverlapTable,
+    lower: &[u32],
+    out: &mut Vec<Hit>,
+) {
+    compare_rows_impl(a, bt, table, lower, out)
+}
+
+/// [`compare_rows`] compiled for AVX2.
+///
+/// # Safety
+/// The CPU must support AVX2.
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+#[target_feature(enable = "avx2")]
+pub(crate) unsafe fn compare_rows_avx2(
+    a: View<'_>,
+    bt: &Transposed,
+    table: &OverlapTable,
+    lower: &[u32],
+    out: &mut Vec<Hit>,
+) {
+    compare_rows_impl(a, bt, table, lower, out)
+}
+
+/// All of `a × b` with the best build this CPU supports (transposes `b` first).
+pub fn compare(a: View<'_>, b: View<'_>, table: &OverlapTable, out: &mut Vec<Hit>) {
+    let bt = Transposed::new(b);
+    let lower = lower_envelope(table);
+    compare_rows_dispatch(a, &bt, table, &lower, out)
+}
+
+/// [`compare_rows`] with the best build this CPU supports.
+pub(crate) fn compare_rows_dispatch(
+    a: View<'_>,
+    bt: &Transposed,
+    table: &OverlapTable,
+    lower: &[u32],
+    out: &mut Vec<Hit>,
+) {
+    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+    if is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        return unsafe { compare_rows_avx2(a, bt, table, lower, out) };
+    }
+    compare_rows_portable(a, bt, table, lower, out)
+}
+
+#[inline(always)]
+fn csa(a: &Vector, b: &Vector, c: &Vector) -> (Vector, Vector) {
+    let mut h = ZERO;
+    let mut l = ZERO;
+    for k in 0..LANE_WORDS {
+        let u = a[k] ^ b[k];
+        h[k] = (a[k] & b[k]) | (u & c[k]);
+        l[k] = u ^ c[k];
+    }
+    (h, l)
+}
+
+#[inline(always)]
+fn not(v: Vector) -> Vector {
+    let mut r = ZERO;
+    for w in 0..LANE_WORDS {
+        r[w] = !v[w];
+    }
+    r
+}
+
+/// Lanes whose bit-sliced count is `>= k`.
+#[inline(always)]
+fn ge_const(digits: &[Vector; DIGITS], k: u64) -> Vector {
+    if k == 0 {
+        return [!0; LANE_WORDS];
+    }
+    if k > MAX_PLANES as u64 {
+        return ZERO;
+    }
+    let mut gt = ZERO;
+    let mut eq = [!0u64; LANE_WORDS];
+    for d in (0..DIGITS).rev() {
+        let x = &digits[d];
+        if (k >> d) & 1 == 1 {
+            for w in 0..LANE_WORDS {
+                eq[w] &= x[w];
+            }
+        } else {
+            for w in 0..LANE_WORDS {
+                gt[w] |= eq[w] & x[w];
+                eq[w] &= !x[w];
+            }
+        }
+    }
+    let mut r = ZERO;
+    for w in 0..LANE_WORDS {
+        r[w] = gt[w] | eq[w];
+    }
+    r
+}
+
+/// Per-lane counts in progress, bit-sliced: the Harley–Seal accumulators (weights 1, 2, 4, 8)
+/// and the count of groups of 16 (weight 16 and up).
+#[derive(Clone, Copy)]
+struct Counter {
+    ones: Vector,
+    twos: Vector,
+    fours: Vector,
+    eights: Vector,
+    high: [Vector; HIGH_DIGITS],
+}
+
+impl Counter {
+    const ZERO: Counter = Counter {
+        ones: ZERO,
+        twos: ZERO,
+        fours: ZERO,
+        eights: ZERO,
+        high: [ZERO; HIGH_DIGITS],
+    };
+
+    /// The counts so far as binary digits (exact between groups).
+    #[inline(always)]
+    fn digits(&self) -> [Vector; DIGITS] {
+        let mut digits = [ZERO; DIGITS];
+        digits[0] = self.ones;
+        digits[1] = self.twos;
+        digits[2] = self.fours;
+        digits[3] = self.eights;
+        digits[4..].copy_from_slice(&self.high);
+        digits
+    }
+
+    /// Adds the planes listed in `idx` (a multiple of 16 long) over the lanes of one block.
+    #[inline(always)]
+    fn add_planes(&mut self, planes: &[Vector], idx: &[u16]) {
+        let (mut ones, mut twos, mut fours, mut eights) =
+            (self.ones, self.twos, self.fours, self.eights);
+        let mut high = self.high;
+        for g in idx.chunks_exact(16) {
+            let p = |k: usize| &planes[g[k] as usize];
+            let (twos_a, o) = csa(&ones, p(0), p(1));
+            let (twos_b, o) = csa(&o, p(2), p(3));
+            let (fours_a, t) = csa(&twos, &twos_a, &twos_b);
+            let (twos_a, o) = csa(&o, p(4), p(5));
+            let (twos_b, o) = csa(&o, p(6), p(7));
+            let (fours_b, t) = csa(&t, &twos_a, &twos_b);
+            let (eights_a, f) = csa(&fours, &fours_a, &fours_b);
+            let (twos_a, o) = csa(&o, p(8), p(9));
+            let (twos_b, o) = csa(&o, p(10), p(11));
+            let (fours_a, t) = csa(&t, &twos_a, &twos_b);
+            let (twos_a, o) = csa(&o, p(12), p(13));
+            let (twos_b, o) = csa(&o, p(14), p(15));
+            let (fours_b, t) = csa(&t, &twos_a, &twos_b);
+            let (eights_b, f) = csa(&f, &fours_a, &fours_b);
+            let (sixteens, e) = csa(&eights, &eights_a, &eights_b);
+            ones = o;
+            twos = t;
+            fours = f;
+            eights = e;
+            // Ripple-add the sixteens into the high digits.
+            let mut carry = sixteens;
+            for h in high.iter_mut() {
+                for w in 0..LANE_WORDS {
+                    let c = h[w] & carry[w];
+                    h[w] ^= carry[w];
+                    carry[w] = c;
+                }
+            }
+        }
+        self.ones = ones;
+        self.twos = twos;
+        self.fours = fours;
+        self.eights = eights;
+        self.high = high;
+    }
+}
+
+/// Sums the planes listed in `idx` (a multiple of 16 long) over the lanes of one block.
+#[cfg(test)]
+fn count_planes(planes: &[Vector], idx: &[u16]) -> [Vector; DIGITS] {
+    let mut c = Counter::ZERO;
+    c.add_planes(planes, idx);
+    c.digits()
+}
+
+/// Groups of 16 planes after which the kernel checks whether any lane can still pass.
+const CHECKPOINTS: [(usize, usize); 5] = [(3, 8), (4, 8), (5, 8), (6, 8), (7, 8)];
+
+/// The count held by lane `lane` of bit-sliced `digits`.
+#[inline(always)]
+fn lane_count(digits: &[Vector; DIGITS], lane: usize) -> u32 {
+    let (w, b) = (lane / 64, lane % 64);
+    let mut c = 0;
+    for (d, x) in digits.iter().enumerate() {
+        c |= (((x[w] >> b) & 1) as u32) << d;
+    }
+    c
+}
+
+#[inline(always)]
+fn compare_rows_impl(
+    a: View<'_>,
+    bt: &Transposed,
+    table: &OverlapTable,
+    lower: &[u32],
+    out: &mut Vec<Hit>,
+) {
+    let planes = bt.planes;
+    if planes == 0 || a.is_empty() || bt.is_empty() {
+        // Every record of b is all zero: every score is 0.0, below any threshold.
+        return;
+    }
+    let need = table.as_slice();
+    let start = out.len();
+    let zero_plane = planes as u16;
+
+    // Per row: plane indices (set bits, or clear bits when fewer), padded to whole groups of
+    // 16 with the block's all-zero plane.
+    let mut idx: Vec<u16> = Vec::new();
+    let mut rows: Vec<(u32, u32, bool, std::ops::Range<usize>)> = Vec::new();
+    for i in 0..a.len() {
+        let pa = a.popcounts[i];
+        if pa == 0 {
+            continue;
+        }
+        let r = a.record(i);
+        // Word k of the record, limited to planes that exist (and complemented if asked).
+        let word = |k: usize, complement: bool| {
+            let w = if complement { !r[k] } else { r[k] };
+            let valid = planes.saturating_sub(k * 64);
+            if valid >= 64 {
+                w
+            } else {
+                w & ((1u64 << valid) - 1)
+            }
+        };
+        let used_words = planes.div_ceil(64);
+        let set_below: u32 = (0..used_words).map(|k| word(k, false).count_ones()).sum();
+        let complement = (planes as u32 - set_below) < set_below;
+        let begin = idx.len();
+        for k in 0..used_words {
+            let mut x = word(k, complement);
+            while x != 0 {
+                idx.push((k * 64 + x.trailing_zeros() as usize) as u16);
+                x &= x - 1;
+            }
+        }
+        while (idx.len() - begin) % 16 != 0 {
+            idx.push(zero_plane);
+        }
+        rows.push((i as u32, pa, complement, begin..idx.len()));
+    }
+
+    let per_block = planes + 1;
+    for blk in 0..bt.blocks() {
+        let lane0 = blk * LANES;
+        let lane1 = (lane0 + LANES).min(bt.len());
+        let pbs = &bt.popcounts[lane0..lane1];
+        let (pb_min, pb_max) = (pbs[0], pbs[pbs.len() - 1]);
+        let block = &bt.data[blk * per_block..(blk + 1) * per_block];
+        let mut valid = ZERO;
+        for lane in 0..lane1 - lane0 {
+            valid[lane / 64] |= 1 << (lane % 64);
+        }
+        for &(i, pa, complement, ref range) in &rows {
+            let bound = lower[(pa + pb_min) as usize];
+            // Overlap never exceeds min(pa, pb): skip blocks that cannot reach the bound.
+            if bound == u32::MAX || pa.min(pb_max) < bound {
+                continue;
+            }
+            let idx = &idx[range.clone()];
+            let groups = idx.len() / 16;
+            let mut counter = Counter::ZERO;
+            let mut done = 0;
+            let mut dead = false;
+            // At checkpoints, stop when no lane can reach the bound any more (normal mode: count
+            // plus planes still to come is below it; complement: the count already exceeds it).
+            for (num, den) in CHECKPOINTS {
+                let upto = groups * num / den;
+                if upto <= done {
+                    continue;
+                }
+                counter.add_planes(block, &idx[done * 16..upto * 16]);
+                done = upto;
+                let remaining = (idx.len() - done * 16) as u64;
+                let alive = if complement {
+                    not(ge_const(&counter.digits(), (pb_max - bound) as u64 + 1))
+                } else if (bound as u64) > remaining {
+                    ge_const(&counter.digits(), bound as u64 - remaining)
+                } else {
+                    continue;
+                };
+                if (0..LANE_WORDS).all(|w| alive[w] & valid[w] == 0) {
+                    dead = true;
+                    break;
+                }
+            }
+            if dead {
+                continue;
+            }
+            counter.add_planes(block, &idx[done * 16..]);
+            let digits = counter.digits();
+            let mut mask = if complement {
+                // c = pb - d >= need  implies  d <= pb_max - bound.
+                not(ge_const(&digits, (pb_max - bound) as u64 + 1))
+            } else {
+                ge_const(&digits, bound as u64)
+            };
+            for w in 0..LANE_WORDS {
+                mask[w] &= valid[w];
+            }
+            for (w, &m) in mask.iter().enumerate() {
+                let mut m = m;
+                while m != 0 {
+                    let lane = w * 64 + m.trailing_zeros() as usize;
+                    m &= m - 1;
+                    let pb = pbs[lane];
+                    let x = lane_count(&digits, lane);
+                    let c = if complement { pb - x } else { x };
+                    if c >= need[(pa + pb) as usize] {
+                        out.push(Hit {
+                            score: dice(c, pa, pb),
+                            i,
+                            j: bt.perm[lane0 + lane],
+                        });
+                    }
+                }
+            }
+        }
+    }
+    out[start..].sort_unstable_by_key(|h| (h.i, h.j));
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Bit-sliced digits holding `counts` (one per lane).
+    fn slice(counts: &[u32]) -> [Vector; DIGITS] {
+        let mut d = [ZERO; DIGITS];
+        for (lane, &c) in counts.iter().enumerate() {
+            for (k, digit) in d.iter_mut().enumerate() {
+                digit[lane / 64] |= (((c >> k) & 1) as u64) << (lane % 64);
+            }
+        }
+        d
+    }
+
+    #[test]
+    fn ge_const_and_lane_count_match_plain_integers() {
+        let counts: Vec<u32> = (0..LANES as u32).map(|l| (l * 37 + 11) % 4096).collect();
+        let d = slice(&counts);
+        for (lane, &c) in counts.iter().enumerate() {
+            assert_eq!(lane_count(&d, lane), c);
+        }
+        for k in [
+            0u64, 1, 2, 15, 16, 17, 400, 1023, 1024, 2047, 4095, 4096, 10_000,
+        ] {
+            let m = ge_const(&d, k);
+            for (lane, &c) in counts.iter().enumerate() {
+                assert_eq!(
+                    (m[lane / 64] >> (lane % 64)) & 1 == 1,
+                    c as u64 >= k,
+                    "k={k}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn count_planes_counts_listed_planes_per_lane() {
+        // 40 planes, lane l has plane p set when (l + p) % 3 == 0; plus the zero plane.
+        let planes = 40;
+        let mut data = vec![ZERO; planes + 1];
+        for (p, plane) in data.iter_mut().enumerate().take(planes) {
+            for lane in 0..LANES {
+                if (lane + p) % 3 == 0 {
+                    plane[lane / 64] |= 1 << (lane % 64);
+                }
+            }
+        }
+        let mut idx: Vec<u16> = (0..planes as u16).step_by(2).collect();
+        while idx.len() % 16 != 0 {
+            idx.push(planes as u16);
+        }
+        let d = count_planes(&data, &idx);
+        for lane in 0..LANES {
+            let want = (0..planes)
+                .step_by(2)
+                .filter(|p| (lane + p) % 3 == 0)
+                .count();
+            assert_eq!(lane_count(&d, lane) as usize, want);
+        }
+    }
+
+    #[test]
+    fn lower_envelope_is_a_lower_bound() {
+        for t in [0.5, 0.8, 1.0, 0.3] {
+            let table = OverlapTable::new(t, 64);
+            let lower = lower_envelope(&table);
+            for s in 0..lower.len() {
+                for s2 in s..lower.len() {
+                    assert!(lower[s] <= table.min_overlap(s2 as u32));
+                }
+            }
+        }
+    }
+}
