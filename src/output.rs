@@ -44,6 +44,8 @@ impl AtomicOutput {
                 io::Error::new(io::ErrorKind::IsADirectory, "is a directory"),
             ));
         }
+        // A missing output directory is created, as a user naming `out/groups.json` expects.
+        fs::create_dir_all(&dir).map_err(|e| Error::write(&path, e))?;
         let tmp = tempfile::Builder::new()
             .prefix(".clklink-")
             .suffix(".tmp")

@@ -26,6 +26,12 @@ pub fn run(args: Args, _ui: &Ui) -> anyhow::Result<()> {
         println!("{}", e.to_json());
         return Ok(());
     }
+    print_table(&e);
+    Ok(())
+}
+
+/// Prints an evaluation as a plain table on standard output.
+pub fn print_table(e: &clklink::evaluate::Evaluation) {
     println!(
         "{} predicted groups, {} truth groups (of at least two records)\n",
         e.predicted_groups, e.truth_groups
@@ -50,5 +56,4 @@ pub fn run(args: Args, _ui: &Ui) -> anyhow::Result<()> {
     if let Some(g) = &e.groups {
         row("exact groups", g);
     }
-    Ok(())
 }

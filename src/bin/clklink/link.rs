@@ -94,6 +94,14 @@ pub struct Args {
     /// Also write the candidate pairs at the lowest threshold as an anonlink candidate file.
     #[arg(long, value_name = "FILE")]
     save_candidates: Option<PathBuf>,
+    /// Ground truth (CSV or groups JSON, as `clklink evaluate` reads it): print precision,
+    /// recall and F1 of each threshold's groups.
+    #[arg(long, value_name = "FILE")]
+    truth: Option<PathBuf>,
+    /// Draw the similarity histogram (matches and non-matches) and cumulative matches of the
+    /// candidates at the lowest threshold to FILE.svg or FILE.png.
+    #[arg(long, value_name = "FILE")]
+    plot: Option<PathBuf>,
     /// Input format of every dataset (default: detected from content and extension).
     #[arg(long, value_name = "FORMAT")]
     format: Option<io::Format>,
@@ -168,6 +176,21 @@ fn check_args(args: &Args, thresholds: &[Threshold]) -> anyhow::Result<()> {
                 .into(),
         );
     }
+    if let Some(p) = &args.plot {
+        clklink::plot::PlotFormat::from_path(p)?;
+    }
+    if args.truth.is_some() && args.output.as_deref().is_none_or(|o| o == Path::new("-")) {
+        return invalid(
+            "--truth prints an evaluation table on standard output, so the result \
+                        needs an output file (-o OUT)"
+                .into(),
+        );
+    }
+    if args.truth.is_some() && args.result_type == ResultType::SimilarityScores {
+        return invalid(
+            "--truth evaluates groups; it needs --result-type groups or permutations".into(),
+        );
+    }
     if !(0.0..=1.0).contains(&args.merge_threshold) {
         return invalid(format!(
             "merge threshold must be in [0, 1], got {}",
@@ -233,6 +256,15 @@ fn link(
     if let Some(path) = &args.save_candidates {
         candidate_file::write_candidates(path, &cands)?;
     }
+    if let Some(path) = &args.plot {
+        let report = clklink::stats::StatsReport::new(&cands, 100)?;
+        let title = format!("Candidate pairs with score >= {lowest}");
+        clklink::plot::render_file(&report, Some(lowest), &title, path)?;
+    }
+    let truth = match &args.truth {
+        Some(p) => Some(clklink::evaluate::read_truth(p)?),
+        None => None,
+    };
 
     // Stage 3: one output per threshold; each threshold's candidates are a prefix of the
     // lowest threshold's list, which is sorted by descending score.
@@ -243,8 +275,13 @@ fn link(
         let n = cands.partition_point(|c| c.score >= t.value);
         let prefix = &cands[..n];
         let out = output_for(args, t, thresholds.len() > 1);
-        write_result(args, solver, prefix, &datasets, &out, ui)
+        let groups = write_result(args, solver, prefix, &datasets, &out, ui)
             .with_context(|| format!("threshold {}", t.text))?;
+        if let (Some(truth), Some(groups)) = (&truth, groups) {
+            let result = clklink::evaluate::Groups { groups };
+            println!("threshold {}:", t.text);
+            crate::evaluate::print_table(&clklink::evaluate::evaluate(&result, truth));
+        }
     }
     status.complete(total);
     Ok(())
@@ -275,7 +312,7 @@ fn write_result(
     datasets: &[Clks],
     out: &Path,
     ui: &Ui,
-) -> anyhow::Result<()> {
+) -> anyhow::Result<Option<Vec<solve::Group>>> {
     match args.result_type {
         ResultType::SimilarityScores => {
             ui.warn(
@@ -286,6 +323,7 @@ fn write_result(
                 ScoresFormat::Json => results::write_similarity_scores(out, cands)?,
                 ScoresFormat::Binary => candidate_file::write_candidates(out, cands)?,
             }
+            Ok(None)
         }
         ResultType::Groups => {
             let spinner = ui.spinner("solving");
@@ -293,6 +331,7 @@ fn write_result(
             spinner.finish_and_clear();
             ui.info(&format!("{} groups", groups.len()));
             results::write_groups(out, &groups)?;
+            Ok(Some(groups))
         }
         ResultType::Permutations => {
             if args.seed.is_some() {
@@ -302,9 +341,9 @@ fn write_result(
             let mut rng = results::permutation_rng(args.seed);
             let p = results::permutations(&groups, datasets[0].len(), datasets[1].len(), &mut rng)?;
             results::write_permutations(out, &p)?;
+            Ok(Some(groups))
         }
     }
-    Ok(())
 }
 
 /// The optional `--status` file, rewritten (atomically) as the run advances, at most a few
