@@ -343,7 +343,7 @@ mod tests {
         for (i, r) in recs.iter().enumerate() {
             assert_eq!(clks.record_bytes_of(i), r.as_slice());
         }
-        assert_eq!(clks.popcounts(), &[72, 12, 0]);
+        assert_eq!(clks.popcounts(), &[72, 13, 0]);
     }
 
     #[test]
