@@ -9,14 +9,15 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-/// `n` distinct-ish 2-party candidates over `records` records per side, in descending score
-/// order: each record of dataset 0 gets up to 10 candidates near its true match.
-fn two_party(n: usize, records: u32, parties: u32) -> Vec<Candidate> {
+/// `n` candidates in descending score order over `records` records per dataset: each record of
+/// the lower dataset gets 5 distinct partners (so no pair repeats, as with candidate
+/// generation).
+fn synthetic(n: usize, records: u32, parties: u32) -> Vec<Candidate> {
     let mut rng = ChaCha8Rng::seed_from_u64(42);
     let mut v: Vec<Candidate> = (0..n)
-        .map(|_| {
-            let r0 = rng.gen_range(0..records);
-            let r1 = (r0 + rng.gen_range(0..10)) % records;
+        .map(|i| {
+            let r0 = (i / 5) as u32 % records;
+            let r1 = ((r0 as u64 * 31 + (i % 5) as u64 * 7919) % records as u64) as u32;
             let (dset0, dset1) = if parties == 2 {
                 (0, 1)
             } else {
@@ -40,7 +41,7 @@ fn bench(c: &mut Criterion) {
     let mut g = c.benchmark_group("greedy-2party");
     g.sample_size(10);
     for n in [1_000_000usize, 5_000_000] {
-        let cands = two_party(n, (n / 5) as u32, 2);
+        let cands = synthetic(n, (n / 5) as u32, 2);
         g.throughput(Throughput::Elements(cands.len() as u64));
         g.bench_with_input(BenchmarkId::new("fast-path", n), &cands, |b, c| {
             b.iter(|| solve(c, Solver::Greedy).unwrap())
@@ -53,7 +54,7 @@ fn bench(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("multiparty");
     g.sample_size(10);
-    let cands = two_party(1_000_000, 200_000, 4);
+    let cands = synthetic(1_000_000, 200_000, 4);
     g.throughput(Throughput::Elements(cands.len() as u64));
     g.bench_function("greedy-4party-1M", |b| {
         b.iter(|| solve(&cands, Solver::Greedy).unwrap())

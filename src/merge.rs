@@ -319,7 +319,7 @@ pub fn merge_files<P: AsRef<Path>>(paths: &[P], dedup: bool) -> Result<(Layout, 
 pub fn merge_to_vec<P: AsRef<Path>>(paths: &[P], dedup: bool) -> Result<(Layout, Vec<Candidate>)> {
     if let [path] = paths {
         let path = path.as_ref();
-        let (layout, mut v) = crate::candidate_file::read_candidates(path)?;
+        let (layout, mut v) = read_whole(path)?;
         if let Some(i) = v
             .windows(2)
             .position(|w| w[0].canonical_cmp(&w[1]) == Ordering::Greater)
@@ -340,6 +340,37 @@ pub fn merge_to_vec<P: AsRef<Path>>(paths: &[P], dedup: bool) -> Result<(Layout,
         out.push(c?);
     }
     Ok((layout, out))
+}
+
+/// Reads a whole candidate file; the default layout (`01 08 04 04`) is decoded in parallel.
+fn read_whole(path: &Path) -> Result<(Layout, Vec<Candidate>)> {
+    use rayon::prelude::*;
+    if path.is_dir() {
+        return Err(Error::read(path, io::Error::other("is a directory")));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::read(path, e))?;
+    let layout = Layout::parse_header(path, &bytes)?;
+    if layout != Layout::default() || (bytes.len() - 4) % 24 != 0 {
+        return crate::candidate_file::decode(path, &bytes);
+    }
+    let word =
+        |e: &[u8], off: usize| u32::from_le_bytes([e[off], e[off + 1], e[off + 2], e[off + 3]]);
+    let v = bytes[4..]
+        .par_chunks_exact(24)
+        .with_min_len(1 << 14)
+        .map(|e| {
+            let mut s = [0u8; 8];
+            s.copy_from_slice(&e[..8]);
+            Candidate {
+                score: f64::from_le_bytes(s),
+                dset0: word(e, 8),
+                dset1: word(e, 12),
+                rec0: word(e, 16),
+                rec1: word(e, 20),
+            }
+        })
+        .collect();
+    Ok((layout, v))
 }
 
 /// Encodes one entry with `layout` (whose fields are at least as wide as the entry's inputs').

@@ -265,10 +265,127 @@ type FastHash = BuildHasherDefault<FastHasher>;
 // ---------------------------------------------------------------------------------------------
 // The general rules (semantics.md §4.2).
 
+/// A group: a linked list of records in the member arena (so appending and concatenating are
+/// O(1) and keep anonlink's record order), plus a linked list of neighbour groups in the
+/// neighbour arena (may hold stale ids). `size == 0` marks an absorbed group.
+#[derive(Clone, Copy)]
 struct GroupData {
-    members: Vec<(u32, u32)>,
-    /// Groups this one has (or had) an edge count with; may hold stale ids.
-    neighbours: Vec<u32>,
+    head: u32,
+    tail: u32,
+    size: u32,
+    neighbours: u32,
+}
+
+struct State {
+    records: Records,
+    groups: Vec<GroupData>,
+    /// `(record, next)`.
+    members: Vec<((u32, u32), u32)>,
+    /// `(group, next)`.
+    links: Vec<(u32, u32)>,
+    edges: HashMap<u64, u64, FastHash>,
+}
+
+impl State {
+    fn new_group(&mut self, first: (u32, u32), second: Option<(u32, u32)>) -> u32 {
+        let id = self.groups.len() as u32;
+        let head = self.members.len() as u32;
+        self.members.push((first, NONE));
+        self.records.set(first.0, first.1, id);
+        self.groups.push(GroupData {
+            head,
+            tail: head,
+            size: 1,
+            neighbours: NONE,
+        });
+        if let Some(r) = second {
+            self.append(id, r);
+        }
+        id
+    }
+
+    fn append(&mut self, g: u32, r: (u32, u32)) {
+        let node = self.members.len() as u32;
+        self.members.push((r, NONE));
+        let gd = &mut self.groups[g as usize];
+        self.members[gd.tail as usize].1 = node;
+        gd.tail = node;
+        gd.size += 1;
+        self.records.set(r.0, r.1, g);
+    }
+
+    fn members_of(&self, g: u32) -> MemberIter<'_> {
+        MemberIter {
+            members: &self.members,
+            next: self.groups[g as usize].head,
+        }
+    }
+
+    fn link(&mut self, from: u32, to: u32) {
+        let node = self.links.len() as u32;
+        let gd = &mut self.groups[from as usize];
+        self.links.push((to, gd.neighbours));
+        gd.neighbours = node;
+    }
+
+    /// Adds `count` to the edge count of `{a, b}` and returns the new count.
+    fn add_edge(&mut self, a: u32, b: u32, count: u64) -> u64 {
+        let e = self.edges.entry(edge_key(a, b)).or_insert(0);
+        let new = *e == 0;
+        *e += count;
+        let e = *e;
+        if new {
+            self.link(a, b);
+            self.link(b, a);
+        }
+        e
+    }
+
+    fn merge(&mut self, absorber: u32, absorbee: u32) {
+        let mut node = self.groups[absorbee as usize].head;
+        while node != NONE {
+            let ((d, r), next) = self.members[node as usize];
+            self.records.set(d, r, absorber);
+            node = next;
+        }
+        let ee = self.groups[absorbee as usize];
+        let tail = self.groups[absorber as usize].tail;
+        self.members[tail as usize].1 = ee.head;
+        let er = &mut self.groups[absorber as usize];
+        er.tail = ee.tail;
+        er.size += ee.size;
+        self.groups[absorbee as usize].size = 0;
+        self.edges.remove(&edge_key(absorber, absorbee));
+        let mut link = ee.neighbours;
+        while link != NONE {
+            let (x, next) = self.links[link as usize];
+            link = next;
+            if x == absorber {
+                continue;
+            }
+            if let Some(c) = self.edges.remove(&edge_key(absorbee, x)) {
+                self.add_edge(absorber, x, c);
+            }
+        }
+    }
+}
+
+struct MemberIter<'a> {
+    members: &'a [((u32, u32), u32)],
+    next: u32,
+}
+
+impl Iterator for MemberIter<'_> {
+    type Item = (u32, u32);
+
+    fn next(&mut self) -> Option<(u32, u32)> {
+        if self.next == NONE {
+            return None;
+        }
+        let (r, next) = self.members[self.next as usize];
+        self.next = next;
+        Some(r)
+    }
 }
 
 #[inline]
@@ -283,42 +400,13 @@ fn general(
     dedup: bool,
     progress: &mut dyn FnMut(usize),
 ) -> Vec<Group> {
-    let mut records = Records::new(cands);
-    let mut groups: Vec<GroupData> = Vec::new();
-    let mut edges: HashMap<u64, u64, FastHash> = HashMap::default();
-
-    fn new_group(
-        groups: &mut Vec<GroupData>,
-        records: &mut Records,
-        members: Vec<(u32, u32)>,
-    ) -> u32 {
-        let id = groups.len() as u32;
-        for &(d, r) in &members {
-            records.set(d, r, id);
-        }
-        groups.push(GroupData {
-            members,
-            neighbours: Vec::new(),
-        });
-        id
-    }
-
-    fn add_edge(
-        edges: &mut HashMap<u64, u64, FastHash>,
-        groups: &mut [GroupData],
-        a: u32,
-        b: u32,
-        count: u64,
-    ) -> u64 {
-        let e = edges.entry(edge_key(a, b)).or_insert(0);
-        if *e == 0 {
-            groups[a as usize].neighbours.push(b);
-            groups[b as usize].neighbours.push(a);
-        }
-        *e += count;
-        *e
-    }
-
+    let mut st = State {
+        records: Records::new(cands),
+        groups: Vec::new(),
+        members: Vec::new(),
+        links: Vec::new(),
+        edges: HashMap::default(),
+    };
     for (i, c) in cands.iter().enumerate() {
         if i % PROGRESS_STEP == 0 && i > 0 {
             progress(i);
@@ -328,91 +416,57 @@ fn general(
         if a == b {
             continue;
         }
-        let ga = records.get(a.0, a.1);
-        let gb = records.get(b.0, b.1);
+        let ga = st.records.get(a.0, a.1);
+        let gb = st.records.get(b.0, b.1);
         match (ga != NONE, gb != NONE) {
             (false, false) => {
                 if !dedup || a.0 != b.0 {
-                    new_group(&mut groups, &mut records, vec![a, b]);
+                    st.new_group(a, Some(b));
                 }
             }
             (true, false) | (false, true) => {
                 let (g, r) = if ga != NONE { (ga, b) } else { (gb, a) };
-                let size = groups[g as usize].members.len() as f64;
+                let size = st.groups[g as usize].size as f64;
                 if 1.0 >= mt * size {
-                    if !dedup || groups[g as usize].members.iter().all(|m| m.0 != r.0) {
-                        groups[g as usize].members.push(r);
-                        records.set(r.0, r.1, g);
+                    if !dedup || st.members_of(g).all(|m| m.0 != r.0) {
+                        st.append(g, r);
                     }
                 } else {
-                    let s = new_group(&mut groups, &mut records, vec![r]);
-                    add_edge(&mut edges, &mut groups, g, s, 1);
+                    let s = st.new_group(r, None);
+                    st.add_edge(g, s, 1);
                 }
             }
             (true, true) => {
                 if ga == gb {
                     continue;
                 }
-                let e = add_edge(&mut edges, &mut groups, ga, gb, 1);
-                let size_a = groups[ga as usize].members.len();
-                let size_b = groups[gb as usize].members.len();
+                let e = st.add_edge(ga, gb, 1);
+                let size_a = st.groups[ga as usize].size;
+                let size_b = st.groups[gb as usize].size;
                 if e as f64 >= (mt * size_a as f64) * size_b as f64
-                    && (!dedup
-                        || disjoint_datasets(
-                            &groups[ga as usize].members,
-                            &groups[gb as usize].members,
-                        ))
+                    && (!dedup || disjoint_datasets(&st, ga, gb))
                 {
                     let (absorber, absorbee) = if size_a < size_b { (gb, ga) } else { (ga, gb) };
-                    merge_groups(&mut groups, &mut records, &mut edges, absorber, absorbee);
+                    st.merge(absorber, absorbee);
                 }
             }
         }
     }
     progress(cands.len());
-    groups
-        .into_iter()
-        .filter(|g| g.members.len() > 1)
-        .map(|g| g.members)
+    (0..st.groups.len() as u32)
+        .filter(|&g| st.groups[g as usize].size > 1)
+        .map(|g| st.members_of(g).collect())
         .collect()
 }
 
-fn merge_groups(
-    groups: &mut [GroupData],
-    records: &mut Records,
-    edges: &mut HashMap<u64, u64, FastHash>,
-    absorber: u32,
-    absorbee: u32,
-) {
-    let moved = std::mem::take(&mut groups[absorbee as usize].members);
-    for &(d, r) in &moved {
-        records.set(d, r, absorber);
-    }
-    groups[absorber as usize].members.extend_from_slice(&moved);
-    edges.remove(&edge_key(absorber, absorbee));
-    let neighbours = std::mem::take(&mut groups[absorbee as usize].neighbours);
-    for x in neighbours {
-        if x == absorber {
-            continue;
-        }
-        if let Some(c) = edges.remove(&edge_key(absorbee, x)) {
-            let e = edges.entry(edge_key(absorber, x)).or_insert(0);
-            if *e == 0 {
-                groups[absorber as usize].neighbours.push(x);
-                groups[x as usize].neighbours.push(absorber);
-            }
-            *e += c;
-        }
-    }
-}
-
 /// True when no dataset has records in both groups.
-fn disjoint_datasets(a: &[(u32, u32)], b: &[(u32, u32)]) -> bool {
-    if a.len().saturating_mul(b.len()) <= 1024 {
-        a.iter().all(|x| b.iter().all(|y| x.0 != y.0))
+fn disjoint_datasets(st: &State, a: u32, b: u32) -> bool {
+    let da: Vec<u32> = st.members_of(a).map(|m| m.0).collect();
+    if da.len() <= 64 {
+        st.members_of(b).all(|y| !da.contains(&y.0))
     } else {
-        let set: std::collections::HashSet<u32, FastHash> = a.iter().map(|x| x.0).collect();
-        b.iter().all(|y| !set.contains(&y.0))
+        let set: std::collections::HashSet<u32, FastHash> = da.into_iter().collect();
+        st.members_of(b).all(|y| !set.contains(&y.0))
     }
 }
 
