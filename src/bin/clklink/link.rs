@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::ValueEnum;
+use rayon::prelude::*;
 use clklink::candidate_file;
 use clklink::io::{self, ReadOptions};
 use clklink::results::{self, RunStatus, RunType};
@@ -212,19 +213,25 @@ fn link(
         format: args.format,
         encoding_size: args.encoding_size,
     };
+    // Parties load in parallel: parsing JSON is the one serial step of a run otherwise.
     let bar = ui.bar(args.datasets.len() as u64, "loading");
-    let mut datasets: Vec<Clks> = Vec::with_capacity(args.datasets.len());
-    for (d, path) in args.datasets.iter().enumerate() {
-        let mut clks = io::read_clks(path, &opts)?;
-        if let Some(bpath) = args.blocks.get(d) {
-            let blocks = io::read_blocks_file(bpath, clks.len())?;
-            clks.take_blocks();
-            clks = clks.with_blocks(blocks)?;
-        }
-        datasets.push(clks);
-        bar.inc(1);
-        status.parties_loaded(d + 1);
-    }
+    let loaded = std::sync::atomic::AtomicUsize::new(0);
+    let datasets: Vec<Clks> = args
+        .datasets
+        .par_iter()
+        .enumerate()
+        .map(|(d, path)| -> anyhow::Result<Clks> {
+            let mut clks = io::read_clks(path, &opts)?;
+            if let Some(bpath) = args.blocks.get(d) {
+                let blocks = io::read_blocks_file(bpath, clks.len())?;
+                clks.take_blocks();
+                clks = clks.with_blocks(blocks)?;
+            }
+            bar.inc(1);
+            status.parties_loaded(loaded.fetch_add(1, Ordering::Relaxed) + 1);
+            Ok(clks)
+        })
+        .collect::<anyhow::Result<_>>()?;
     bar.finish_and_clear();
     let refs: Vec<&Clks> = datasets.iter().collect();
 
