@@ -99,7 +99,7 @@ impl Layout {
 }
 
 /// Converts an IEEE 754 half-precision value to f64 (exactly).
-fn f16_to_f64(bits: u16) -> f64 {
+pub(crate) fn f16_to_f64(bits: u16) -> f64 {
     let sign = if bits & 0x8000 != 0 { -1.0 } else { 1.0 };
     let exp = ((bits >> 10) & 0x1f) as i32;
     let frac = (bits & 0x3ff) as f64;
@@ -111,10 +111,67 @@ fn f16_to_f64(bits: u16) -> f64 {
     }
 }
 
+/// The half-precision bits of `x` when `x` is exactly representable.
+pub(crate) fn f64_to_f16_exact(x: f64) -> Option<u16> {
+    if x.is_nan() {
+        return Some(0x7e00);
+    }
+    let sign: u16 = if x.is_sign_negative() { 0x8000 } else { 0 };
+    let a = x.abs();
+    if a.is_infinite() {
+        return Some(sign | 0x7c00);
+    }
+    if a == 0.0 {
+        return Some(sign);
+    }
+    // Subnormal: a = frac · 2^-24.
+    let sub = a * 2f64.powi(24);
+    if sub < 1024.0 {
+        return (sub.fract() == 0.0).then_some(sign | sub as u16);
+    }
+    let exp = ((a.to_bits() >> 52) & 0x7ff) as i32 - 1023;
+    if !(-14..=15).contains(&exp) {
+        return None;
+    }
+    let frac = (a / 2f64.powi(exp) - 1.0) * 1024.0;
+    (frac.fract() == 0.0).then_some(sign | (((exp + 15) as u16) << 10) | frac as u16)
+}
+
 fn read_uint(bytes: &[u8]) -> u64 {
     let mut buf = [0u8; 8];
     buf[..bytes.len()].copy_from_slice(bytes);
     u64::from_le_bytes(buf)
+}
+
+/// Decodes entry `n` (exactly `layout.entry_size()` bytes) of the candidate file `path`.
+pub(crate) fn decode_entry(path: &Path, layout: Layout, entry: &[u8], n: u64) -> Result<Candidate> {
+    let (s, d, r) = (
+        layout.score as usize,
+        layout.dset as usize,
+        layout.rec as usize,
+    );
+    let score = match s {
+        8 => f64::from_le_bytes(entry[..8].try_into().expect("8 bytes")),
+        4 => f32::from_le_bytes(entry[..4].try_into().expect("4 bytes")) as f64,
+        _ => f16_to_f64(u16::from_le_bytes([entry[0], entry[1]])),
+    };
+    let field = |k: usize, off: usize, width: usize, what: &str| -> Result<u32> {
+        let v = read_uint(&entry[off..off + width]);
+        u32::try_from(v).map_err(|_| {
+            Error::bad_input(
+                path,
+                Place::Record(n),
+                format!("{what} {k} does not fit in 32 bits"),
+            )
+        })
+    };
+    Ok(Candidate {
+        score,
+        dset0: field(0, s, d, "dataset index")?,
+        dset1: field(1, s + d, d, "dataset index")?,
+        rec0: field(0, s + 2 * d, r, "record index")?,
+        rec1: field(1, s + 2 * d + r, r, "record index")?,
+    })
 }
 
 /// Decodes the entries of a whole candidate file held in memory.
@@ -133,35 +190,9 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<(Layout, Vec<Candidate>)> {
             ),
         ));
     }
-    let (s, d, r) = (
-        layout.score as usize,
-        layout.dset as usize,
-        layout.rec as usize,
-    );
     let mut out = Vec::with_capacity(body.len() / e);
     for (n, entry) in body.chunks_exact(e).enumerate() {
-        let score = match s {
-            8 => f64::from_le_bytes(entry[..8].try_into().expect("8 bytes")),
-            4 => f32::from_le_bytes(entry[..4].try_into().expect("4 bytes")) as f64,
-            _ => f16_to_f64(u16::from_le_bytes([entry[0], entry[1]])),
-        };
-        let field = |k: usize, off: usize, width: usize, what: &str| -> Result<u32> {
-            let v = read_uint(&entry[off..off + width]);
-            u32::try_from(v).map_err(|_| {
-                Error::bad_input(
-                    path,
-                    Place::Record(n as u64),
-                    format!("{what} {k} does not fit in 32 bits"),
-                )
-            })
-        };
-        out.push(Candidate {
-            score,
-            dset0: field(0, s, d, "dataset index")?,
-            dset1: field(1, s + d, d, "dataset index")?,
-            rec0: field(0, s + 2 * d, r, "record index")?,
-            rec1: field(1, s + 2 * d + r, r, "record index")?,
-        });
+        out.push(decode_entry(path, layout, entry, n as u64)?);
     }
     Ok((layout, out))
 }
@@ -182,41 +213,46 @@ pub fn read_candidates(path: &Path) -> Result<(Layout, Vec<Candidate>)> {
 ///
 /// A value that does not fit its field is an error, as in anonlink (`struct.error`).
 pub fn encode(layout: Layout, cands: &[Candidate], out: &mut impl Write) -> Result<()> {
-    let too_wide = |what: &str| {
-        Error::invalid_argument(format!(
-            "a {what} does not fit the candidate file's {} field",
-            what
-        ))
-    };
     let io = |e: std::io::Error| Error::write("<candidate file>", e);
     out.write_all(&layout.header()).map_err(io)?;
     let mut buf = Vec::with_capacity(layout.entry_size());
     for c in cands {
         buf.clear();
-        match layout.score {
-            8 => buf.extend_from_slice(&c.score.to_le_bytes()),
-            4 => {
-                let f = c.score as f32;
-                if f as f64 != c.score {
-                    return Err(too_wide("score"));
-                }
-                buf.extend_from_slice(&f.to_le_bytes())
-            }
-            _ => return Err(too_wide("score")),
-        }
-        for (v, w, what) in [
-            (c.dset0, layout.dset, "dataset index"),
-            (c.dset1, layout.dset, "dataset index"),
-            (c.rec0, layout.rec, "record index"),
-            (c.rec1, layout.rec, "record index"),
-        ] {
-            let w = w as usize;
-            if w < 4 && (v as u64) >> (8 * w) != 0 {
-                return Err(too_wide(what));
-            }
-            buf.extend_from_slice(&(v as u64).to_le_bytes()[..w]);
-        }
+        encode_entry(layout, c, &mut buf)?;
         out.write_all(&buf).map_err(io)?;
+    }
+    Ok(())
+}
+
+/// Appends one entry encoded with `layout` to `buf`. A value that does not fit its field
+/// exactly (an index too large, a score not representable) is an error, as in anonlink.
+pub(crate) fn encode_entry(layout: Layout, c: &Candidate, buf: &mut Vec<u8>) -> Result<()> {
+    let too_wide = |what: &str| Error::invalid_argument(format!("a {what} does not fit its field"));
+    match layout.score {
+        8 => buf.extend_from_slice(&c.score.to_le_bytes()),
+        4 => {
+            let f = c.score as f32;
+            if f as f64 != c.score && !c.score.is_nan() {
+                return Err(too_wide("score"));
+            }
+            buf.extend_from_slice(&f.to_le_bytes())
+        }
+        _ => {
+            let bits = f64_to_f16_exact(c.score).ok_or_else(|| too_wide("score"))?;
+            buf.extend_from_slice(&bits.to_le_bytes())
+        }
+    }
+    for (v, w, what) in [
+        (c.dset0, layout.dset, "dataset index"),
+        (c.dset1, layout.dset, "dataset index"),
+        (c.rec0, layout.rec, "record index"),
+        (c.rec1, layout.rec, "record index"),
+    ] {
+        let w = w as usize;
+        if w < 4 && (v as u64) >> (8 * w) != 0 {
+            return Err(too_wide(what));
+        }
+        buf.extend_from_slice(&(v as u64).to_le_bytes()[..w]);
     }
     Ok(())
 }
@@ -282,6 +318,16 @@ mod tests {
         let mut out = Vec::new();
         encode(layout, &cands, &mut out).unwrap();
         assert_eq!(out, bytes);
+    }
+
+    #[test]
+    fn half_precision_round_trip() {
+        for bits in [
+            0u16, 1, 0x3c00, 0x3800, 0x3a00, 0x03ff, 0x0400, 0x7bff, 0xbc00,
+        ] {
+            assert_eq!(f64_to_f16_exact(f16_to_f64(bits)), Some(bits), "{bits:#x}");
+        }
+        assert_eq!(f64_to_f16_exact(0.1), None);
     }
 
     #[test]

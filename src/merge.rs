@@ -30,50 +30,6 @@ struct Input {
     buf: Vec<u8>,
 }
 
-fn f16_to_f64(bits: u16) -> f64 {
-    let sign = if bits & 0x8000 != 0 { -1.0 } else { 1.0 };
-    let exp = ((bits >> 10) & 0x1f) as i32;
-    let frac = (bits & 0x3ff) as f64;
-    match exp {
-        0 => sign * frac * 2f64.powi(-24),
-        31 if frac == 0.0 => sign * f64::INFINITY,
-        31 => f64::NAN,
-        _ => sign * (1.0 + frac / 1024.0) * 2f64.powi(exp - 15),
-    }
-}
-
-/// The half-precision bits of `x` when `x` is exactly representable.
-fn f64_to_f16_exact(x: f64) -> Option<u16> {
-    if x.is_nan() {
-        return Some(0x7e00);
-    }
-    let sign: u16 = if x.is_sign_negative() { 0x8000 } else { 0 };
-    let a = x.abs();
-    if a.is_infinite() {
-        return Some(sign | 0x7c00);
-    }
-    if a == 0.0 {
-        return Some(sign);
-    }
-    // Subnormal: a = frac · 2^-24.
-    let sub = a * 2f64.powi(24);
-    if sub < 1024.0 {
-        return (sub.fract() == 0.0).then_some(sign | sub as u16);
-    }
-    let exp = ((a.to_bits() >> 52) & 0x7ff) as i32 - 1023;
-    if !(-14..=15).contains(&exp) {
-        return None;
-    }
-    let frac = (a / 2f64.powi(exp) - 1.0) * 1024.0;
-    (frac.fract() == 0.0).then_some(sign | (((exp + 15) as u16) << 10) | frac as u16)
-}
-
-fn read_uint(bytes: &[u8]) -> u64 {
-    let mut b = [0u8; 8];
-    b[..bytes.len()].copy_from_slice(bytes);
-    u64::from_le_bytes(b)
-}
-
 impl Input {
     fn open(path: &Path) -> Result<Input> {
         if path.is_dir() {
@@ -128,33 +84,7 @@ impl Input {
                 Error::read(&self.path, e)
             }
         })?;
-        let (s, d, r) = (
-            self.layout.score as usize,
-            self.layout.dset as usize,
-            self.layout.rec as usize,
-        );
-        let entry = &self.buf;
-        let score = match s {
-            8 => f64::from_le_bytes(entry[..8].try_into().unwrap_or_default()),
-            4 => f32::from_le_bytes(entry[..4].try_into().unwrap_or_default()) as f64,
-            _ => f16_to_f64(u16::from_le_bytes([entry[0], entry[1]])),
-        };
-        let field = |off: usize, width: usize, what: &str| -> Result<u32> {
-            u32::try_from(read_uint(&entry[off..off + width])).map_err(|_| {
-                Error::bad_input(
-                    &self.path,
-                    Place::Record(n),
-                    format!("{what} does not fit in 32 bits"),
-                )
-            })
-        };
-        let c = Candidate {
-            score,
-            dset0: field(s, d, "dataset index")?,
-            dset1: field(s + d, d, "dataset index")?,
-            rec0: field(s + 2 * d, r, "record index")?,
-            rec1: field(s + 2 * d + r, r, "record index")?,
-        };
+        let c = crate::candidate_file::decode_entry(&self.path, self.layout, &self.buf, n)?;
         if let Some(p) = self.prev {
             if p.canonical_cmp(&c) == Ordering::Greater {
                 return Err(unsorted(&self.path, n));
@@ -373,35 +303,6 @@ fn read_whole(path: &Path) -> Result<(Layout, Vec<Candidate>)> {
     Ok((layout, v))
 }
 
-/// Encodes one entry with `layout` (whose fields are at least as wide as the entry's inputs').
-fn encode_entry(layout: Layout, c: &Candidate, buf: &mut Vec<u8>) -> Result<()> {
-    match layout.score {
-        8 => buf.extend_from_slice(&c.score.to_le_bytes()),
-        4 => buf.extend_from_slice(&(c.score as f32).to_le_bytes()),
-        _ => {
-            let bits = f64_to_f16_exact(c.score).ok_or_else(|| {
-                Error::invalid_argument("a score does not fit a half-precision field")
-            })?;
-            buf.extend_from_slice(&bits.to_le_bytes())
-        }
-    }
-    for (v, w) in [
-        (c.dset0, layout.dset),
-        (c.dset1, layout.dset),
-        (c.rec0, layout.rec),
-        (c.rec1, layout.rec),
-    ] {
-        let w = w as usize;
-        if w < 4 && (v as u64) >> (8 * w) != 0 {
-            return Err(Error::invalid_argument(
-                "an index does not fit the output's field",
-            ));
-        }
-        buf.extend_from_slice(&(v as u64).to_le_bytes()[..w]);
-    }
-    Ok(())
-}
-
 /// Merges sorted candidate files into `out` (`-` = standard output), atomically: the output
 /// appears only when the whole merge succeeded. `progress(read, total)` is called now and then.
 /// Returns the output layout and the number of entries written.
@@ -422,7 +323,7 @@ pub fn merge_to_file<P: AsRef<Path>>(
         while let Some(c) = merge.next() {
             let c = c?;
             buf.clear();
-            encode_entry(layout, &c, &mut buf)?;
+            crate::candidate_file::encode_entry(layout, &c, &mut buf)?;
             w.write_all(&buf).map_err(io)?;
             written += 1;
             if written % (1 << 20) == 0 {
@@ -434,19 +335,4 @@ pub fn merge_to_file<P: AsRef<Path>>(
         Ok(())
     })?;
     Ok((layout, written))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn half_precision_round_trip() {
-        for bits in [
-            0u16, 1, 0x3c00, 0x3800, 0x3a00, 0x03ff, 0x0400, 0x7bff, 0xbc00,
-        ] {
-            assert_eq!(f64_to_f16_exact(f16_to_f64(bits)), Some(bits), "{bits:#x}");
-        }
-        assert_eq!(f64_to_f16_exact(0.1), None);
-    }
 }

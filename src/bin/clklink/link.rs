@@ -8,12 +8,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::Context;
 use clap::ValueEnum;
-use rayon::prelude::*;
 use clklink::candidate_file;
 use clklink::io::{self, ReadOptions};
 use clklink::results::{self, RunStatus, RunType};
 use clklink::solve::{self, Solver};
 use clklink::{Candidate, Clks, Error, Linker};
+use rayon::prelude::*;
 
 use crate::ui::Ui;
 
