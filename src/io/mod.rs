@@ -32,7 +32,7 @@
 //! agree when the keys are `"0".."n-1"` in order. A key that is not a non-negative integer, is
 //! out of range or repeats is an error. Other top-level keys are ignored.
 //!
-//! Every problem with an input is an [`Error::BadInput`](crate::Error::BadInput) naming the file
+//! Every problem with an input is an [`Error::BadInput`] naming the file
 //! and the record index, byte offset or JSON line and column; no message contains CLK contents
 //! or block ids. Every output is written atomically ([`crate::output`]).
 
