@@ -350,3 +350,77 @@ fn candidate_guard_stops_without_output() {
     assert!(!out.exists());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn blocks_restrict_comparisons_from_files_and_clknblocks() {
+    let dir = tempfile::tempdir().unwrap();
+    // Only A0–B3 (block x) and A2–B0 (block y) share a block.
+    let blocks_a = dir.path().join("blocks-a.json");
+    let blocks_b = dir.path().join("blocks-b.json");
+    std::fs::write(&blocks_a, r#"{"blocks": {"0": ["x"], "2": ["y"]}}"#).unwrap();
+    std::fs::write(&blocks_b, r#"{"blocks": {"3": ["x"], "0": ["y"]}}"#).unwrap();
+    let out = dir.path().join("groups.json");
+    let status = dir.path().join("status.json");
+    clklink()
+        .args(["link", "-t", "0.5", "-o"])
+        .arg(&out)
+        .arg("--status")
+        .arg(&status)
+        .args([splitmix(0), splitmix(1)])
+        .arg("--blocks")
+        .arg(&blocks_a)
+        .arg("--blocks")
+        .arg(&blocks_b)
+        .assert()
+        .success();
+    let want = r#"{"groups": [[[0, 0], [1, 3]], [[0, 2], [1, 0]]]}"#;
+    assert_eq!(std::fs::read_to_string(&out).unwrap(), want);
+    assert_eq!(read_json(&status)["total_number_comparisons"], 2);
+
+    // The same blocks inline, as anonlink-client's `clknblocks` upload; integer ids are str()-ed.
+    let clks = |d| read_json(&splitmix(d))["clks"].as_array().unwrap().clone();
+    let (a, b) = (clks(0), clks(1));
+    let with_blocks = |recs: &[serde_json::Value], ids: [&[serde_json::Value]; 5]| {
+        let rows: Vec<serde_json::Value> = recs
+            .iter()
+            .zip(ids)
+            .map(|(clk, ids)| {
+                let mut row = vec![clk.clone()];
+                row.extend(ids.iter().cloned());
+                serde_json::Value::Array(row)
+            })
+            .collect();
+        serde_json::json!({ "clknblocks": rows }).to_string()
+    };
+    let x = serde_json::json!("x");
+    let seven = serde_json::json!(7);
+    let seven_str = serde_json::json!("7");
+    let inline_a = dir.path().join("a.json");
+    let inline_b = dir.path().join("b.json");
+    std::fs::write(
+        &inline_a,
+        with_blocks(&a, [&[x.clone()], &[], &[seven.clone()], &[], &[]]),
+    )
+    .unwrap();
+    std::fs::write(
+        &inline_b,
+        with_blocks(&b, [&[seven_str], &[], &[], &[x], &[]]),
+    )
+    .unwrap();
+    let out2 = dir.path().join("groups2.json");
+    clklink()
+        .args(["link", "-t", "0.5", "-o"])
+        .arg(&out2)
+        .args([&inline_a, &inline_b])
+        .assert()
+        .success();
+    assert_eq!(std::fs::read_to_string(&out2).unwrap(), want);
+
+    // Blocks for one dataset but not the other is an error.
+    clklink()
+        .args(["link", "-t", "0.5"])
+        .args([&inline_a])
+        .arg(splitmix(1))
+        .assert()
+        .code(2);
+}
