@@ -399,7 +399,16 @@ fn blocks_restrict_comparisons_from_files_and_clknblocks() {
     let inline_b = dir.path().join("b.json");
     std::fs::write(
         &inline_a,
-        with_blocks(&a, [&[x.clone()], &[], &[seven.clone()], &[], &[]]),
+        with_blocks(
+            &a,
+            [
+                std::slice::from_ref(&x),
+                &[],
+                std::slice::from_ref(&seven),
+                &[],
+                &[],
+            ],
+        ),
     )
     .unwrap();
     std::fs::write(
