@@ -130,6 +130,17 @@ fn febrl4_groups_and_scores_match_reference() {
     assert_eq!(st["current_stage"]["number"], 3);
     assert_eq!(st["total_number_comparisons"], 25_000_000);
 
+    // The same records as raw binary (the service's /binaryclks body) give the same groups.
+    let from_bin = dir.path().join("g-bin.json");
+    clklink()
+        .args(["link", "-t", "0.8", "--encoding-size", "128", "-o"])
+        .arg(&from_bin)
+        .arg(data("tests/data/febrl4/clks-a.bin"))
+        .arg(data("tests/data/febrl4/clks-b.bin"))
+        .assert()
+        .success();
+    assert!(std::fs::read(&from_bin).unwrap() == expected("febrl4/expected/groups-t0.8.json"));
+
     let scores = dir.path().join("s.json");
     clklink()
         .args([

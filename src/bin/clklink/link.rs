@@ -105,7 +105,7 @@ pub struct Args {
     plot: Option<PathBuf>,
     /// Input format of every dataset (default: detected from content and extension).
     #[arg(long, value_name = "FORMAT")]
-    format: Option<io::Format>,
+    from: Option<io::Format>,
     /// Bytes per record, for raw binary inputs.
     #[arg(long, value_name = "BYTES")]
     encoding_size: Option<usize>,
@@ -210,7 +210,7 @@ fn link(
 ) -> anyhow::Result<()> {
     // Stage 1: load every party.
     let opts = ReadOptions {
-        format: args.format,
+        format: args.from,
         encoding_size: args.encoding_size,
     };
     // Parties load in parallel: parsing JSON is the one serial step of a run otherwise.
