@@ -46,6 +46,7 @@ pub mod pyfloat;
 pub mod results;
 pub mod solve;
 pub mod stats;
+mod timestamp;
 
 pub use candidates::Candidate;
 pub use clks::{Blocks, Clks, ClksBuilder};

@@ -5,7 +5,7 @@
 use std::io::{self, Read, Write};
 use std::path::Path;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use serde::{Deserialize, Serialize};
 
@@ -291,42 +291,12 @@ pub fn read_native_metadata(path: &Path) -> Result<NativeMetadata> {
     }
 }
 
-/// The current time as RFC 3339 UTC with whole seconds.
-pub(crate) fn now_rfc3339() -> String {
-    let secs = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0);
-    rfc3339(secs)
-}
-
-fn rfc3339(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z.rem_euclid(146_097);
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem / 60 % 60,
-        rem % 60
-    )
-}
-
 /// Writes `clks` in the native format.
 pub(crate) fn write(clks: &Clks, out: &mut dyn Write, source_name: Option<&str>) -> io::Result<()> {
     let metadata = NativeMetadata {
         tool: format!("clklink {}", env!("CARGO_PKG_VERSION")),
         source: source_name.map(str::to_string),
-        created: now_rfc3339(),
+        created: crate::timestamp::rfc3339_seconds(SystemTime::now()),
         schema_hash: None,
     };
     let meta = serde_json::to_vec(&metadata).map_err(io::Error::other)?;
@@ -389,17 +359,4 @@ pub(crate) fn write(clks: &Clks, out: &mut dyn Write, source_name: Option<&str>)
         out.write_all(&j)?;
     }
     Ok(())
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn dates() {
-        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
-        assert_eq!(rfc3339(951_782_400), "2000-02-29T00:00:00Z");
-        assert_eq!(rfc3339(1_700_000_000), "2023-11-14T22:13:20Z");
-        assert_eq!(rfc3339(4_107_542_399), "2100-02-28T23:59:59Z");
-    }
 }

@@ -2,7 +2,7 @@
 
 use std::io::Write;
 use std::path::Path;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::SystemTime;
 
 use serde::Serialize;
 
@@ -203,48 +203,12 @@ impl RunStatus {
 /// The current UTC time as ISO 8601 with microseconds and offset,
 /// e.g. `2020-04-03T01:20:55.141739+00:00`.
 pub fn iso8601_now() -> String {
-    let d = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default();
-    iso8601(d.as_secs(), d.subsec_micros())
-}
-
-/// Formats seconds since the Unix epoch (UTC) plus microseconds.
-fn iso8601(secs: u64, micros: u32) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    // Howard Hinnant's civil_from_days.
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{micros:06}+00:00",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    crate::timestamp::iso8601_micros(SystemTime::now())
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn iso_dates() {
-        assert_eq!(iso8601(0, 0), "1970-01-01T00:00:00.000000+00:00");
-        // 2020-04-03T01:20:55.141739
-        assert_eq!(
-            iso8601(1_585_876_855, 141_739),
-            "2020-04-03T01:20:55.141739+00:00"
-        );
-        assert_eq!(iso8601(951_782_400, 0), "2000-02-29T00:00:00.000000+00:00");
-    }
 
     #[test]
     fn stages_and_clamping() {
