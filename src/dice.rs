@@ -29,6 +29,14 @@ pub fn dice_words(a: &[u64], b: &[u64]) -> f64 {
     dice(c, pa, pb)
 }
 
+/// The Dice coefficient of two records given as bytes (equal lengths).
+pub fn dice_bytes(a: &[u8], b: &[u8]) -> f64 {
+    let pa: u32 = a.iter().map(|x| x.count_ones()).sum();
+    let pb: u32 = b.iter().map(|x| x.count_ones()).sum();
+    let c: u32 = a.iter().zip(b).map(|(x, y)| (x & y).count_ones()).sum();
+    dice(c, pa, pb)
+}
+
 /// Checks a similarity threshold: it must be a number in `(0, 1]`, as the service requires.
 pub fn check_threshold(threshold: f64) -> Result<f64> {
     if threshold > 0.0 && threshold <= 1.0 {

@@ -132,24 +132,13 @@ impl Generated {
         self.truth
             .par_iter()
             .map(|row| {
-                dice_bytes(
+                crate::dice::dice_bytes(
                     self.record(a, row[a] as usize),
                     self.record(b, row[b] as usize),
                 )
             })
             .collect()
     }
-}
-
-/// The Dice coefficient of two equal-length byte strings.
-pub fn dice_bytes(x: &[u8], y: &[u8]) -> f64 {
-    let (mut c, mut pa, mut pb) = (0u32, 0u32, 0u32);
-    for (a, b) in x.iter().zip(y) {
-        c += (a & b).count_ones();
-        pa += a.count_ones();
-        pb += b.count_ones();
-    }
-    crate::dice::dice(c, pa, pb)
 }
 
 /// Stream ids, one per purpose; the chunk index is added in the low bits.
@@ -364,7 +353,7 @@ mod tests {
         let d = g.true_pair_dice(0, 1);
         assert!(d.iter().all(|&x| x > 0.8), "true pairs well above 0.8");
         // A non-pair: party 0's row of entity 0 against party 1's row of entity 1.
-        let x = dice_bytes(
+        let x = crate::dice::dice_bytes(
             g.record(0, g.truth[0][0] as usize),
             g.record(1, g.truth[1][1] as usize),
         );
