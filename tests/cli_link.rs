@@ -350,9 +350,13 @@ fn bad_arguments_exit_2_and_leave_no_output() {
 fn candidate_guard_stops_without_output() {
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("out.json");
+    let status_dir = tempfile::tempdir().unwrap();
+    let status = status_dir.path().join("status.json");
     let assert = clklink()
         .args(["link", "-t", "0.5", "--max-candidates", "5", "-o"])
         .arg(&out)
+        .arg("--status")
+        .arg(&status)
         .args([splitmix(0), splitmix(1), splitmix(2)])
         .assert()
         .code(1);
@@ -360,6 +364,11 @@ fn candidate_guard_stops_without_output() {
     assert!(err.contains("more than 5 candidate pairs"), "{err}");
     assert!(!out.exists());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    // The status file tells a polling script what happened, in the service's shape.
+    let st = read_json(&status);
+    assert_eq!(st["state"], "error");
+    assert_eq!(st["current_stage"]["number"], 2);
+    assert!(st["message"].as_str().unwrap().contains("candidate pairs"));
 }
 
 #[test]
