@@ -179,7 +179,7 @@ pub fn decode(path: &Path, bytes: &[u8]) -> Result<(Layout, Vec<Candidate>)> {
     let layout = Layout::parse_header(path, bytes)?;
     let e = layout.entry_size();
     let body = &bytes[4..];
-    if body.len() % e != 0 {
+    if !body.len().is_multiple_of(e) {
         let complete = body.len() / e;
         return Err(Error::bad_input(
             path,

@@ -69,7 +69,7 @@ impl GenerateParams {
         if !(0.0..=1.0).contains(&self.noise) {
             return bad("--noise must be between 0 and 1");
         }
-        if self.bits == 0 || self.bits % 8 != 0 || self.bits > 1 << 20 {
+        if self.bits == 0 || !self.bits.is_multiple_of(8) || self.bits > 1 << 20 {
             return bad("--bits must be a positive multiple of 8 (at most 1048576)");
         }
         if !(self.density > 0.0 && self.density < 1.0) {

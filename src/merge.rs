@@ -326,7 +326,7 @@ pub fn merge_to_file<P: AsRef<Path>>(
             crate::candidate_file::encode_entry(layout, &c, &mut buf)?;
             w.write_all(&buf).map_err(io)?;
             written += 1;
-            if written % (1 << 20) == 0 {
+            if written.is_multiple_of(1 << 20) {
                 progress(merge.entries_read(), total);
             }
         }

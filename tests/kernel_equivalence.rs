@@ -2,7 +2,7 @@
 //! hits on random data of many lengths, sizes, densities and thresholds.
 
 use clklink::dice::OverlapTable;
-use clklink::kernel::{self, Hit, Kernel, View};
+use clklink::kernel::{self, bitsliced, Hit, Kernel, View};
 use clklink::Clks;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
@@ -79,6 +79,14 @@ fn check(bytes: usize, na: usize, nb: usize, p: f64, t: f64, seed: u64) {
         let got = kernel::search_with(k, a, b, &table, &|_| {}, u64::MAX).unwrap();
         assert_eq!(got, expected, "search {} {ctx}", k.name());
     }
+    for build in bitsliced::Build::ALL
+        .into_iter()
+        .filter(|b| b.is_available())
+    {
+        let mut got: Vec<Hit> = Vec::new();
+        bitsliced::compare_build(build, a, b, &table, &mut got);
+        assert_eq!(got, expected, "bitsliced {} build {ctx}", build.name());
+    }
     let got = kernel::search(a, b, &table, &|_| {}, u64::MAX).unwrap();
     assert_eq!(got, expected, "search auto {ctx}");
 }
@@ -121,6 +129,19 @@ fn larger_sets_many_lengths() {
         let p = rng.gen_range(0.0..1.0);
         let t = THRESHOLDS[seed % THRESHOLDS.len()];
         check(bytes, na, nb, p, t, 5000 + seed as u64);
+    }
+}
+
+#[test]
+fn long_records() {
+    // Rows that visit 32 or more groups of planes (over 1984 bits) take the bit-sliced
+    // counter's wide path; 4088 bits is near the most it can count.
+    let mut seed = 7000;
+    for bytes in [248, 249, 300, 400, 511] {
+        for p in [0.1, 0.5, 0.9] {
+            check(bytes, 40, 300, p, 0.7, seed);
+            seed += 1;
+        }
     }
 }
 

@@ -70,7 +70,7 @@ pub fn decode_into(input: &[u8], out: &mut Vec<u8>) -> Result<(), Base64Error> {
         }
         acc = (acc << 6) | u32::from(v);
         n += 1;
-        if n % 4 == 0 {
+        if n.is_multiple_of(4) {
             out.extend_from_slice(&[(acc >> 16) as u8, (acc >> 8) as u8, acc as u8]);
             acc = 0;
         }

@@ -32,7 +32,7 @@ pub(crate) fn read_raw(path: &Path, input: Input, size: usize) -> Result<Clks> {
         if len % unit != 0 {
             return Err(not_multiple(path, len, unit, "encoding size"));
         }
-        if size % 8 == 0 && len > 0 {
+        if size.is_multiple_of(8) && len > 0 {
             let n = usize::try_from(len / unit).map_err(|_| too_big(path))?;
             let map = Arc::new(map_file(file).map_err(|e| Error::read(path, e))?);
             if map.len() as u64 != len {
@@ -132,7 +132,7 @@ pub(crate) fn read_id_prefixed(path: &Path, input: Input, size: usize) -> Result
 
 /// Writes the records concatenated.
 pub(crate) fn write_raw(clks: &Clks, out: &mut dyn Write) -> io::Result<()> {
-    if clks.record_bytes() % 8 == 0 {
+    if clks.record_bytes().is_multiple_of(8) {
         // The padded words are exactly the records.
         return out.write_all(bytemuck::cast_slice(clks.words()));
     }

@@ -92,7 +92,7 @@ fn check(path: &Path, bytes: &[u8]) -> Result<Layout> {
         return Err(bad(12, "unknown flags set in the header".into()));
     }
     let bits = u64_at(bytes, 16);
-    if bits == 0 || bits % 8 != 0 {
+    if bits == 0 || !bits.is_multiple_of(8) {
         return Err(bad(
             16,
             format!("invalid bits per record {bits}: must be a positive multiple of 8"),
@@ -115,7 +115,7 @@ fn check(path: &Path, bytes: &[u8]) -> Result<Layout> {
     let file_length = u64_at(bytes, 72);
     let meta_len = u64::from(u32_at(bytes, 80));
     let meta_end = FIXED as u64 + meta_len;
-    if data_offset % DATA_ALIGN != 0 || data_offset < meta_end {
+    if !data_offset.is_multiple_of(DATA_ALIGN) || data_offset < meta_end {
         return Err(bad(
             40,
             format!("invalid data offset {data_offset}: must be a multiple of 64 after the {meta_end}-byte header"),

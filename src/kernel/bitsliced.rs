@@ -4,8 +4,9 @@
 //! stored transposed: plane `p` is one vector of [`LANES`] bits holding bit `p` of every record
 //! in the block. For a record `a`, the AND-popcount with all records of a block at once is the
 //! per-lane count of set bits over the planes selected by `a`'s set bits. The counts are kept
-//! bit-sliced (one vector per binary digit) and summed with carry-save adders (Harley–Seal),
-//! about 5½ vector operations per plane for all lanes together.
+//! bit-sliced (one vector per binary digit) and summed with carry-save adders (Harley–Seal,
+//! 32 planes per step): 31 full adders per 32 planes, each five two-input operations, or two
+//! ternary-logic instructions in the AVX-512 build ([`Build`]), for all lanes together.
 //!
 //! When `a` has more set bits than clear ones, the kernel sums the planes of its clear bits
 //! instead: `|¬a ∧ b| = |b| − |a ∧ b|`. Only planes below the highest bit set anywhere in `b`
@@ -20,15 +21,23 @@
 use super::{Hit, View};
 use crate::dice::{dice, OverlapTable};
 
+#[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+mod avx512;
+
 /// 64-bit words per plane vector.
 pub const LANE_WORDS: usize = 4;
 /// Records per transposed block.
 pub const LANES: usize = 64 * LANE_WORDS;
 
-/// Binary digits of a lane count: 4 from the Harley–Seal accumulators (1, 2, 4, 8) and
-/// [`HIGH_DIGITS`] counting groups of 16 planes. Enough for 16 · 255 + 15 = 4095 planes.
-const HIGH_DIGITS: usize = 8;
-const DIGITS: usize = 4 + HIGH_DIGITS;
+/// Planes summed per Harley–Seal step: plane lists are padded to a multiple of this.
+const GROUP: usize = 32;
+/// Binary digits of a lane count: 5 from the Harley–Seal accumulators (1, 2, 4, 8, 16) and
+/// [`HIGH_DIGITS`] counting groups of 32 planes. Enough for 32 · 127 + 31 = 4095 planes.
+const HIGH_DIGITS: usize = 7;
+/// High digits enough for fewer than 32 groups (plane lists up to 992 long, which covers every
+/// record of up to 1984 bits: a row visits at most half the planes).
+const FEW_HIGH_DIGITS: usize = 5;
+const DIGITS: usize = 5 + HIGH_DIGITS;
 /// Largest plane count a lane counter can hold.
 const MAX_PLANES: usize = (1 << DIGITS) - 1;
 
@@ -119,60 +128,163 @@ pub(crate) fn lower_envelope(table: &OverlapTable) -> Vec<u32> {
     lower
 }
 
-/// Compares rows `a` against all of `bt` and appends hits (with `i` local to `a`, `j` the
-/// original index in `b`) in ascending `(i, j)` order. Portable build.
-pub fn compare_rows(a: View<'_>, bt: &Transposed, table: &OverlapTable, out: &mut Vec<Hit>) {
-    compare_rows_impl(a, bt, table, &lower_envelope(table), out)
+/// A compiled form of the bit-sliced kernel. All give identical hits; [`Build::best`] is the
+/// fastest one this CPU runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Build {
+    /// Plain Rust for the default target: runs anywhere.
+    Portable,
+    /// The same code compiled for AVX2 (256-bit logic, five operations per carry-save adder).
+    Avx2,
+    /// AVX-512F/VL: each carry-save adder is two `vpternlogq`, and 32 vector registers hold the
+    /// counters without spilling.
+    Avx512,
 }
 
-/// [`compare_rows`] with the envelope precomputed (portable build).
-pub(crate) fn compare_rows_portable(
+impl Build {
+    /// Every build, slowest first.
+    pub const ALL: [Build; 3] = [Build::Portable, Build::Avx2, Build::Avx512];
+
+    /// A short lowercase name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Build::Portable => "portable",
+            Build::Avx2 => "avx2",
+            Build::Avx512 => "avx512",
+        }
+    }
+
+    /// True when this CPU can run the build.
+    pub fn is_available(self) -> bool {
+        match self {
+            Build::Portable => true,
+            #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+            Build::Avx2 => is_x86_feature_detected!("avx2"),
+            #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+            Build::Avx512 => {
+                is_x86_feature_detected!("avx2")
+                    && is_x86_feature_detected!("avx512f")
+                    && is_x86_feature_detected!("avx512vl")
+            }
+            #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+            Build::Avx2 | Build::Avx512 => false,
+        }
+    }
+
+    /// The fastest build this CPU runs.
+    pub fn best() -> Build {
+        *Build::ALL
+            .iter()
+            .rev()
+            .find(|b| b.is_available())
+            .unwrap_or(&Build::Portable)
+    }
+}
+
+/// Compares rows `a` against all of `bt` and appends hits (with `i` local to `a`, `j` the
+/// original index in `b`) in ascending `(i, j)` order, with the best build.
+pub fn compare_rows(a: View<'_>, bt: &Transposed, table: &OverlapTable, out: &mut Vec<Hit>) {
+    compare_rows_with(Build::best(), a, bt, table, &lower_envelope(table), out)
+}
+
+/// All of `a × b` with the best build this CPU supports (transposes `b` first).
+pub fn compare(a: View<'_>, b: View<'_>, table: &OverlapTable, out: &mut Vec<Hit>) {
+    compare_build(Build::best(), a, b, table, out)
+}
+
+/// All of `a × b` with the given build (transposes `b` first). Panics if the CPU cannot run
+/// it.
+pub fn compare_build(
+    build: Build,
+    a: View<'_>,
+    b: View<'_>,
+    table: &OverlapTable,
+    out: &mut Vec<Hit>,
+) {
+    let bt = Transposed::new(b);
+    compare_rows_with(build, a, &bt, table, &lower_envelope(table), out)
+}
+
+/// [`compare_rows`] with the given build and the envelope precomputed. Panics if the CPU
+/// cannot run the build.
+pub(crate) fn compare_rows_with(
+    build: Build,
     a: View<'_>,
     bt: &Transposed,
     table: &OverlapTable,
     lower: &[u32],
     out: &mut Vec<Hit>,
 ) {
-    compare_rows_impl(a, bt, table, lower, out)
+    assert!(
+        build.is_available(),
+        "bit-sliced {} build not supported here",
+        build.name()
+    );
+    match build {
+        Build::Portable => compare_rows_impl::<Vector>(a, bt, table, lower, out),
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        // SAFETY: the CPU supports AVX2 (asserted above).
+        Build::Avx2 => unsafe { compare_rows_avx2(a, bt, table, lower, out) },
+        #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
+        // SAFETY: the CPU supports AVX2, AVX-512F and AVX-512VL (asserted above).
+        Build::Avx512 => unsafe { avx512::compare_rows(a, bt, table, lower, out) },
+        #[cfg(not(any(target_arch = "x86", target_arch = "x86_64")))]
+        Build::Avx2 | Build::Avx512 => unreachable!("checked by is_available"),
+    }
 }
 
-/// [`compare_rows`] compiled for AVX2.
+/// [`compare_rows_impl`] compiled for AVX2.
 ///
 /// # Safety
 /// The CPU must support AVX2.
 #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
 #[target_feature(enable = "avx2")]
-pub(crate) unsafe fn compare_rows_avx2(
+unsafe fn compare_rows_avx2(
     a: View<'_>,
     bt: &Transposed,
     table: &OverlapTable,
     lower: &[u32],
     out: &mut Vec<Hit>,
 ) {
-    compare_rows_impl(a, bt, table, lower, out)
+    compare_rows_impl::<Vector>(a, bt, table, lower, out)
 }
 
-/// All of `a × b` with the best build this CPU supports (transposes `b` first).
-pub fn compare(a: View<'_>, b: View<'_>, table: &OverlapTable, out: &mut Vec<Hit>) {
-    let bt = Transposed::new(b);
-    let lower = lower_envelope(table);
-    compare_rows_dispatch(a, &bt, table, &lower, out)
+/// The vector operations the carry-save adder tree is built from. [`Vector`] implements them
+/// in plain Rust; the AVX-512 build has its own, with ternary logic.
+trait Lanes: Copy {
+    fn load(v: &Vector) -> Self;
+    fn store(self) -> Vector;
+    /// Full adder: `(carry, sum)` = (majority, parity) of `a`, `b`, `c`.
+    fn csa(a: Self, b: Self, c: Self) -> (Self, Self);
+    /// Half adder: `(carry, sum)` = `(a & b, a ^ b)`.
+    fn half(a: Self, b: Self) -> (Self, Self);
 }
 
-/// [`compare_rows`] with the best build this CPU supports.
-pub(crate) fn compare_rows_dispatch(
-    a: View<'_>,
-    bt: &Transposed,
-    table: &OverlapTable,
-    lower: &[u32],
-    out: &mut Vec<Hit>,
-) {
-    #[cfg(any(target_arch = "x86", target_arch = "x86_64"))]
-    if is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        return unsafe { compare_rows_avx2(a, bt, table, lower, out) };
+impl Lanes for Vector {
+    #[inline(always)]
+    fn load(v: &Vector) -> Self {
+        *v
     }
-    compare_rows_portable(a, bt, table, lower, out)
+
+    #[inline(always)]
+    fn store(self) -> Vector {
+        self
+    }
+
+    #[inline(always)]
+    fn csa(a: Self, b: Self, c: Self) -> (Self, Self) {
+        csa(&a, &b, &c)
+    }
+
+    #[inline(always)]
+    fn half(a: Self, b: Self) -> (Self, Self) {
+        let (mut h, mut l) = (ZERO, ZERO);
+        for w in 0..LANE_WORDS {
+            h[w] = a[w] & b[w];
+            l[w] = a[w] ^ b[w];
+        }
+        (h, l)
+    }
 }
 
 #[inline(always)]
@@ -227,15 +339,45 @@ fn ge_const(digits: &[Vector; DIGITS], k: u64) -> Vector {
     r
 }
 
-/// Per-lane counts in progress, bit-sliced: the Harley–Seal accumulators (weights 1, 2, 4, 8)
-/// and the count of groups of 16 (weight 16 and up).
+/// Per-lane counts in progress, bit-sliced: the Harley–Seal accumulators (weights 1 to 16)
+/// and the count of groups of 32 (weight 32 and up).
 #[derive(Clone, Copy)]
 struct Counter {
     ones: Vector,
     twos: Vector,
     fours: Vector,
     eights: Vector,
+    sixteens: Vector,
     high: [Vector; HIGH_DIGITS],
+}
+
+/// Harley–Seal over 16 planes: adds them into the accumulators `(ones, twos, fours, eights)`
+/// and returns the carry out of weight 16.
+///
+/// # Safety
+/// Every entry of `g` must be an index into `planes`.
+#[inline(always)]
+unsafe fn add_sixteen<L: Lanes>(acc: &mut [L; 4], planes: &[Vector], g: &[u16; 16]) -> L {
+    // SAFETY: the caller guarantees every index is in bounds.
+    let p = |k: usize| L::load(unsafe { planes.get_unchecked(g[k] as usize) });
+    let [ones, twos, fours, eights] = *acc;
+    let (twos_a, o) = L::csa(ones, p(0), p(1));
+    let (twos_b, o) = L::csa(o, p(2), p(3));
+    let (fours_a, t) = L::csa(twos, twos_a, twos_b);
+    let (twos_a, o) = L::csa(o, p(4), p(5));
+    let (twos_b, o) = L::csa(o, p(6), p(7));
+    let (fours_b, t) = L::csa(t, twos_a, twos_b);
+    let (eights_a, f) = L::csa(fours, fours_a, fours_b);
+    let (twos_a, o) = L::csa(o, p(8), p(9));
+    let (twos_b, o) = L::csa(o, p(10), p(11));
+    let (fours_a, t) = L::csa(t, twos_a, twos_b);
+    let (twos_a, o) = L::csa(o, p(12), p(13));
+    let (twos_b, o) = L::csa(o, p(14), p(15));
+    let (fours_b, t) = L::csa(t, twos_a, twos_b);
+    let (eights_b, f) = L::csa(f, fours_a, fours_b);
+    let (sixteens, e) = L::csa(eights, eights_a, eights_b);
+    *acc = [o, t, f, e];
+    sixteens
 }
 
 impl Counter {
@@ -244,6 +386,7 @@ impl Counter {
         twos: ZERO,
         fours: ZERO,
         eights: ZERO,
+        sixteens: ZERO,
         high: [ZERO; HIGH_DIGITS],
     };
 
@@ -255,64 +398,77 @@ impl Counter {
         digits[1] = self.twos;
         digits[2] = self.fours;
         digits[3] = self.eights;
-        digits[4..].copy_from_slice(&self.high);
+        digits[4] = self.sixteens;
+        digits[5..].copy_from_slice(&self.high);
         digits
     }
 
-    /// Adds the planes listed in `idx` (a multiple of 16 long) over the lanes of one block.
+    /// Adds the planes listed in `idx` (a multiple of [`GROUP`] long) over the lanes of one
+    /// block. Only the lowest `H` high digits are carried into: the caller guarantees that
+    /// the count of groups added in all stays below `2^H`, so the others stay zero.
+    ///
+    /// # Safety
+    /// Every entry of `idx` must be an index into `planes`.
     #[inline(always)]
-    fn add_planes(&mut self, planes: &[Vector], idx: &[u16]) {
-        let (mut ones, mut twos, mut fours, mut eights) =
-            (self.ones, self.twos, self.fours, self.eights);
-        let mut high = self.high;
-        for g in idx.chunks_exact(16) {
-            let p = |k: usize| &planes[g[k] as usize];
-            let (twos_a, o) = csa(&ones, p(0), p(1));
-            let (twos_b, o) = csa(&o, p(2), p(3));
-            let (fours_a, t) = csa(&twos, &twos_a, &twos_b);
-            let (twos_a, o) = csa(&o, p(4), p(5));
-            let (twos_b, o) = csa(&o, p(6), p(7));
-            let (fours_b, t) = csa(&t, &twos_a, &twos_b);
-            let (eights_a, f) = csa(&fours, &fours_a, &fours_b);
-            let (twos_a, o) = csa(&o, p(8), p(9));
-            let (twos_b, o) = csa(&o, p(10), p(11));
-            let (fours_a, t) = csa(&t, &twos_a, &twos_b);
-            let (twos_a, o) = csa(&o, p(12), p(13));
-            let (twos_b, o) = csa(&o, p(14), p(15));
-            let (fours_b, t) = csa(&t, &twos_a, &twos_b);
-            let (eights_b, f) = csa(&f, &fours_a, &fours_b);
-            let (sixteens, e) = csa(&eights, &eights_a, &eights_b);
-            ones = o;
-            twos = t;
-            fours = f;
-            eights = e;
-            // Ripple-add the sixteens into the high digits.
-            let mut carry = sixteens;
-            for h in high.iter_mut() {
-                for w in 0..LANE_WORDS {
-                    let c = h[w] & carry[w];
-                    h[w] ^= carry[w];
-                    carry[w] = c;
-                }
+    unsafe fn add_planes<L: Lanes, const H: usize>(&mut self, planes: &[Vector], idx: &[u16]) {
+        let mut acc = [
+            L::load(&self.ones),
+            L::load(&self.twos),
+            L::load(&self.fours),
+            L::load(&self.eights),
+        ];
+        let mut sixteens = L::load(&self.sixteens);
+        let mut high = self.high.map(|v| L::load(&v));
+        for g in idx.chunks_exact(GROUP) {
+            let (first, second) = g.split_at(16);
+            // SAFETY: the caller guarantees every index is in bounds.
+            let (sixteens_a, sixteens_b) = unsafe {
+                let a = add_sixteen(&mut acc, planes, first.try_into().unwrap());
+                let b = add_sixteen(&mut acc, planes, second.try_into().unwrap());
+                (a, b)
+            };
+            let (thirty_twos, s) = L::csa(sixteens, sixteens_a, sixteens_b);
+            sixteens = s;
+            // Ripple-add the thirty-twos into the high digits.
+            let mut carry = thirty_twos;
+            for h in high.iter_mut().take(H) {
+                (carry, *h) = L::half(*h, carry);
             }
         }
-        self.ones = ones;
-        self.twos = twos;
-        self.fours = fours;
-        self.eights = eights;
-        self.high = high;
+        [self.ones, self.twos, self.fours, self.eights] = acc.map(L::store);
+        self.sixteens = sixteens.store();
+        self.high = high.map(L::store);
+    }
+
+    /// [`Counter::add_planes`] with as few high digits as a plane list of `total` entries
+    /// (the whole row's) needs.
+    ///
+    /// # Safety
+    /// Every entry of `idx` must be an index into `planes`.
+    #[inline(always)]
+    unsafe fn add<L: Lanes>(&mut self, planes: &[Vector], idx: &[u16], total: usize) {
+        // SAFETY: passed on from the caller.
+        unsafe {
+            if total / GROUP < 1 << FEW_HIGH_DIGITS {
+                self.add_planes::<L, FEW_HIGH_DIGITS>(planes, idx)
+            } else {
+                self.add_planes::<L, HIGH_DIGITS>(planes, idx)
+            }
+        }
     }
 }
 
-/// Sums the planes listed in `idx` (a multiple of 16 long) over the lanes of one block.
+/// Sums the planes listed in `idx` (a multiple of [`GROUP`] long) over the lanes of one block.
 #[cfg(test)]
 fn count_planes(planes: &[Vector], idx: &[u16]) -> [Vector; DIGITS] {
+    assert!(idx.iter().all(|&p| (p as usize) < planes.len()));
     let mut c = Counter::ZERO;
-    c.add_planes(planes, idx);
+    // SAFETY: every index is in bounds, asserted just above.
+    unsafe { c.add::<Vector>(planes, idx, idx.len()) };
     c.digits()
 }
 
-/// Groups of 16 planes after which the kernel checks whether any lane can still pass.
+/// Fractions of a row's groups after which the kernel checks whether any lane can still pass.
 const CHECKPOINTS: [(usize, usize); 5] = [(3, 8), (4, 8), (5, 8), (6, 8), (7, 8)];
 
 /// The count held by lane `lane` of bit-sliced `digits`.
@@ -327,7 +483,7 @@ fn lane_count(digits: &[Vector; DIGITS], lane: usize) -> u32 {
 }
 
 #[inline(always)]
-fn compare_rows_impl(
+fn compare_rows_impl<L: Lanes>(
     a: View<'_>,
     bt: &Transposed,
     table: &OverlapTable,
@@ -344,7 +500,7 @@ fn compare_rows_impl(
     let zero_plane = planes as u16;
 
     // Per row: plane indices (set bits, or clear bits when fewer), padded to whole groups of
-    // 16 with the block's all-zero plane.
+    // [`GROUP`] with the block's all-zero plane.
     let mut idx: Vec<u16> = Vec::new();
     let mut rows: Vec<(u32, u32, bool, std::ops::Range<usize>)> = Vec::new();
     for i in 0..a.len() {
@@ -374,7 +530,7 @@ fn compare_rows_impl(
                 x &= x - 1;
             }
         }
-        while (idx.len() - begin) % 16 != 0 {
+        while !(idx.len() - begin).is_multiple_of(GROUP) {
             idx.push(zero_plane);
         }
         rows.push((i as u32, pa, complement, begin..idx.len()));
@@ -398,7 +554,7 @@ fn compare_rows_impl(
                 continue;
             }
             let idx = &idx[range.clone()];
-            let groups = idx.len() / 16;
+            let groups = idx.len() / GROUP;
             let mut counter = Counter::ZERO;
             let mut done = 0;
             let mut dead = false;
@@ -409,9 +565,11 @@ fn compare_rows_impl(
                 if upto <= done {
                     continue;
                 }
-                counter.add_planes(block, &idx[done * 16..upto * 16]);
+                // SAFETY: plane lists hold bit positions below `planes` and `zero_plane ==
+                // planes`; a block holds `planes + 1` vectors.
+                unsafe { counter.add::<L>(block, &idx[done * GROUP..upto * GROUP], idx.len()) };
                 done = upto;
-                let remaining = (idx.len() - done * 16) as u64;
+                let remaining = (idx.len() - done * GROUP) as u64;
                 let alive = if complement {
                     not(ge_const(&counter.digits(), (pb_max - bound) as u64 + 1))
                 } else if (bound as u64) > remaining {
@@ -427,7 +585,8 @@ fn compare_rows_impl(
             if dead {
                 continue;
             }
-            counter.add_planes(block, &idx[done * 16..]);
+            // SAFETY: as above.
+            unsafe { counter.add::<L>(block, &idx[done * GROUP..], idx.len()) };
             let digits = counter.digits();
             let mut mask = if complement {
                 // c = pb - d >= need  implies  d <= pb_max - bound.
@@ -509,7 +668,7 @@ mod tests {
             }
         }
         let mut idx: Vec<u16> = (0..planes as u16).step_by(2).collect();
-        while idx.len() % 16 != 0 {
+        while !idx.len().is_multiple_of(GROUP) {
             idx.push(planes as u16);
         }
         let d = count_planes(&data, &idx);
@@ -520,6 +679,50 @@ mod tests {
                 .count();
             assert_eq!(lane_count(&d, lane) as usize, want);
         }
+    }
+
+    #[test]
+    fn count_planes_is_exact_for_short_and_long_plane_lists() {
+        // Long lists (repeated planes allowed) cross from the few-high-digits build (under 32
+        // groups) to the full one, up to the largest count a counter holds.
+        let planes = 97;
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut data = vec![ZERO; planes + 1];
+        for plane in data.iter_mut().take(planes) {
+            for w in plane.iter_mut() {
+                *w = next();
+            }
+        }
+        data[0] = [!0; LANE_WORDS]; // every lane counts plane 0: reach the extreme counts
+        for len in [GROUP, 31 * GROUP, 32 * GROUP, 33 * GROUP, 127 * GROUP] {
+            let idx: Vec<u16> = (0..len)
+                .map(|k| {
+                    if k % 2 == 0 {
+                        0
+                    } else {
+                        (next() % planes as u64) as u16
+                    }
+                })
+                .collect();
+            let d = count_planes(&data, &idx);
+            for lane in 0..LANES {
+                let want = idx
+                    .iter()
+                    .filter(|&&p| (data[p as usize][lane / 64] >> (lane % 64)) & 1 == 1)
+                    .count();
+                assert_eq!(lane_count(&d, lane) as usize, want, "len {len} lane {lane}");
+            }
+        }
+        // All-ones planes: every lane holds the largest count.
+        let ones = vec![[!0u64; LANE_WORDS]];
+        let d = count_planes(&ones, &vec![0u16; 127 * GROUP]);
+        assert_eq!(lane_count(&d, 5) as usize, 127 * GROUP);
     }
 
     #[test]

@@ -90,7 +90,8 @@ pub enum Kernel {
     Popcnt,
     /// The tiled AVX2 kernel with nibble-lookup popcount.
     Avx2,
-    /// The bit-sliced kernel (AVX2 build when available, portable otherwise).
+    /// The bit-sliced kernel, in the best [`bitsliced::Build`] this CPU runs (AVX-512, AVX2 or
+    /// portable).
     Bitsliced,
 }
 
@@ -236,6 +237,7 @@ pub fn search_with(
     );
     let transposed = match kernel {
         Kernel::Bitsliced if !a.is_empty() => Some((
+            bitsliced::Build::best(),
             bitsliced::Transposed::new(b),
             bitsliced::lower_envelope(table),
         )),
@@ -253,8 +255,8 @@ pub fn search_with(
             let mut out = Vec::new();
             let rows = a.slice(start..end);
             match &transposed {
-                Some((bt, lower)) => {
-                    bitsliced::compare_rows_dispatch(rows, bt, table, lower, &mut out)
+                Some((build, bt, lower)) => {
+                    bitsliced::compare_rows_with(*build, rows, bt, table, lower, &mut out)
                 }
                 None => compare_with(kernel, rows, b, table, &mut out),
             }

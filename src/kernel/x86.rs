@@ -34,7 +34,7 @@ unsafe fn compare_popcnt_impl(a: View<'_>, b: View<'_>, table: &OverlapTable, ou
 /// The AVX2 nibble-lookup kernel. Panics if the CPU lacks AVX2 or `popcnt`.
 pub fn compare_avx2(a: View<'_>, b: View<'_>, table: &OverlapTable, out: &mut Vec<Hit>) {
     assert!(has_avx2(), "this CPU has no AVX2");
-    if a.stride % 4 != 0 {
+    if !a.stride.is_multiple_of(4) {
         // Records that are not whole 256-bit vectors: the popcnt kernel is as good.
         // SAFETY: `has_avx2` checked `popcnt` too.
         return unsafe { compare_popcnt_impl(a, b, table, out) };

@@ -190,7 +190,7 @@ fn text_report(r: &StatsReport) -> String {
                     b.cumulative_edges[i], b.cumulative_matches[i]
                 );
             }
-            if r.bins % step != 0 {
+            if !r.bins.is_multiple_of(step) {
                 let _ = writeln!(
                     s,
                     "{:>10.4} {:>10}",
