@@ -42,6 +42,16 @@ const DIGITS: usize = 5 + HIGH_DIGITS;
 const MAX_PLANES: usize = (1 << DIGITS) - 1;
 
 type Vector = [u64; LANE_WORDS];
+
+/// Where a plane starts within its block, in bytes (plane index × 32): the kernel's plane
+/// lists hold these so that the hot loop adds them to the block's address as they are.
+type PlaneOffset = u32;
+
+/// The [`PlaneOffset`] of plane `p` (at most [`MAX_PLANES`], so it fits).
+#[inline(always)]
+fn plane_offset(p: usize) -> PlaneOffset {
+    (p * std::mem::size_of::<Vector>()) as PlaneOffset
+}
 const ZERO: Vector = [0; LANE_WORDS];
 
 /// The records of `b`, sorted by popcount and transposed into blocks of [`LANES`].
@@ -355,11 +365,13 @@ struct Counter {
 /// and returns the carry out of weight 16.
 ///
 /// # Safety
-/// Every entry of `g` must be an index into `planes`.
+/// Every entry of `g` must be the offset of a vector of `planes`.
 #[inline(always)]
-unsafe fn add_sixteen<L: Lanes>(acc: &mut [L; 4], planes: &[Vector], g: &[u16; 16]) -> L {
-    // SAFETY: the caller guarantees every index is in bounds.
-    let p = |k: usize| L::load(unsafe { planes.get_unchecked(g[k] as usize) });
+unsafe fn add_sixteen<L: Lanes>(acc: &mut [L; 4], planes: &[Vector], g: &[PlaneOffset; 16]) -> L {
+    let base = planes.as_ptr().cast::<u8>();
+    // SAFETY: the caller guarantees every offset is that of a vector of `planes`, so the
+    // pointer is in bounds and aligned.
+    let p = |k: usize| L::load(unsafe { &*base.add(g[k] as usize).cast::<Vector>() });
     let [ones, twos, fours, eights] = *acc;
     let (twos_a, o) = L::csa(ones, p(0), p(1));
     let (twos_b, o) = L::csa(o, p(2), p(3));
@@ -408,9 +420,13 @@ impl Counter {
     /// the count of groups added in all stays below `2^H`, so the others stay zero.
     ///
     /// # Safety
-    /// Every entry of `idx` must be an index into `planes`.
+    /// Every entry of `idx` must be the offset of a vector of `planes`.
     #[inline(always)]
-    unsafe fn add_planes<L: Lanes, const H: usize>(&mut self, planes: &[Vector], idx: &[u16]) {
+    unsafe fn add_planes<L: Lanes, const H: usize>(
+        &mut self,
+        planes: &[Vector],
+        idx: &[PlaneOffset],
+    ) {
         let mut acc = [
             L::load(&self.ones),
             L::load(&self.twos),
@@ -444,9 +460,9 @@ impl Counter {
     /// (the whole row's) needs.
     ///
     /// # Safety
-    /// Every entry of `idx` must be an index into `planes`.
+    /// Every entry of `idx` must be the offset of a vector of `planes`.
     #[inline(always)]
-    unsafe fn add<L: Lanes>(&mut self, planes: &[Vector], idx: &[u16], total: usize) {
+    unsafe fn add<L: Lanes>(&mut self, planes: &[Vector], idx: &[PlaneOffset], total: usize) {
         // SAFETY: passed on from the caller.
         unsafe {
             if total / GROUP < 1 << FEW_HIGH_DIGITS {
@@ -462,9 +478,10 @@ impl Counter {
 #[cfg(test)]
 fn count_planes(planes: &[Vector], idx: &[u16]) -> [Vector; DIGITS] {
     assert!(idx.iter().all(|&p| (p as usize) < planes.len()));
+    let offsets: Vec<PlaneOffset> = idx.iter().map(|&p| plane_offset(p as usize)).collect();
     let mut c = Counter::ZERO;
     // SAFETY: every index is in bounds, asserted just above.
-    unsafe { c.add::<Vector>(planes, idx, idx.len()) };
+    unsafe { c.add::<Vector>(planes, &offsets, idx.len()) };
     c.digits()
 }
 
@@ -497,11 +514,11 @@ fn compare_rows_impl<L: Lanes>(
     }
     let need = table.as_slice();
     let start = out.len();
-    let zero_plane = planes as u16;
+    let zero_plane = plane_offset(planes);
 
     // Per row: plane indices (set bits, or clear bits when fewer), padded to whole groups of
     // [`GROUP`] with the block's all-zero plane.
-    let mut idx: Vec<u16> = Vec::new();
+    let mut idx: Vec<PlaneOffset> = Vec::new();
     let mut rows: Vec<(u32, u32, bool, std::ops::Range<usize>)> = Vec::new();
     for i in 0..a.len() {
         let pa = a.popcounts[i];
@@ -526,7 +543,7 @@ fn compare_rows_impl<L: Lanes>(
         for k in 0..used_words {
             let mut x = word(k, complement);
             while x != 0 {
-                idx.push((k * 64 + x.trailing_zeros() as usize) as u16);
+                idx.push(plane_offset(k * 64 + x.trailing_zeros() as usize));
                 x &= x - 1;
             }
         }
@@ -565,8 +582,8 @@ fn compare_rows_impl<L: Lanes>(
                 if upto <= done {
                     continue;
                 }
-                // SAFETY: plane lists hold bit positions below `planes` and `zero_plane ==
-                // planes`; a block holds `planes + 1` vectors.
+                // SAFETY: plane lists hold the offsets of planes below `planes` and of the
+                // zero plane (`planes`); a block holds `planes + 1` vectors.
                 unsafe { counter.add::<L>(block, &idx[done * GROUP..upto * GROUP], idx.len()) };
                 done = upto;
                 let remaining = (idx.len() - done * GROUP) as u64;
