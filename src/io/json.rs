@@ -25,7 +25,7 @@ use std::path::Path;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::error::Category;
 
-use super::{Input, ReadOptions, DEFAULT_ENCODING_SIZE};
+use super::{Buffered, Input, ReadOptions, DEFAULT_ENCODING_SIZE};
 use crate::clks::{Blocks, Clks, ClksBuilder};
 use crate::error::{Error, Place, Result};
 
@@ -140,7 +140,13 @@ fn json_error(path: &Path, e: serde_json::Error) -> Error {
 
 /// Reads a CLK JSON input.
 pub(crate) fn read(path: &Path, input: Input, opts: &ReadOptions) -> Result<Clks> {
-    let reader = input.into_reader();
+    match input.into_buffered() {
+        Buffered::File(r) => read_from(path, r, opts),
+        Buffered::Stdin(r) => read_from(path, r, opts),
+    }
+}
+
+fn read_from<R: io::Read>(path: &Path, reader: R, opts: &ReadOptions) -> Result<Clks> {
     let mut state = State::new(path);
     let mut de = serde_json::Deserializer::from_reader(reader);
     let parsed = Top { state: &mut state }

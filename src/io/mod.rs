@@ -254,6 +254,12 @@ pub(crate) enum Input {
     Stdin(BufReader<io::Stdin>),
 }
 
+/// [`Input::into_buffered`]: a file or standard input behind a buffer.
+pub(crate) enum Buffered {
+    File(BufReader<File>),
+    Stdin(BufReader<io::Stdin>),
+}
+
 impl Input {
     fn open(path: &Path) -> Result<Input> {
         if path.as_os_str() == "-" {
@@ -285,6 +291,19 @@ impl Input {
             Input::Stdin(r) => r,
         };
         r.fill_buf().map_err(|e| Error::read(path, e))
+    }
+
+    /// A buffered reader over the whole input, of a concrete type: byte-at-a-time parsers
+    /// (serde_json's reader) are several times faster on a `BufReader` they can inline than
+    /// through a trait object.
+    pub(crate) fn into_buffered(self) -> Buffered {
+        match self {
+            Input::File {
+                reader: Some(r), ..
+            } => Buffered::File(r),
+            Input::File { file, .. } => Buffered::File(BufReader::with_capacity(1 << 16, file)),
+            Input::Stdin(r) => Buffered::Stdin(r),
+        }
     }
 
     /// A buffered reader over the whole input.
