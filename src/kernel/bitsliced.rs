@@ -40,6 +40,9 @@ const FEW_HIGH_DIGITS: usize = 5;
 const DIGITS: usize = 5 + HIGH_DIGITS;
 /// Largest plane count a lane counter can hold.
 const MAX_PLANES: usize = (1 << DIGITS) - 1;
+/// Longest record (in bits, padding included) the kernel handles: whole words whose planes a
+/// lane counter can hold. [`super::Kernel::auto`] uses a classic kernel for longer records.
+pub const MAX_RECORD_BITS: usize = MAX_PLANES / 64 * 64;
 
 type Vector = [u64; LANE_WORDS];
 

@@ -143,9 +143,13 @@ impl Kernel {
     /// The kernel [`search`] uses for `a × b`.
     ///
     /// The bit-sliced kernel needs a few hundred records of `b` to fill its lanes and enough
-    /// rows of `a` to pay for transposing `b`; below that the best classic kernel is used.
+    /// rows of `a` to pay for transposing `b`; below that, and for records longer than its
+    /// counters can hold ([`bitsliced::MAX_RECORD_BITS`]), the best classic kernel is used.
     pub fn auto(a: View<'_>, b: View<'_>) -> Kernel {
-        if a.len() >= BITSLICED_MIN_ROWS && b.len() >= BITSLICED_MIN_COLUMNS {
+        if a.len() >= BITSLICED_MIN_ROWS
+            && b.len() >= BITSLICED_MIN_COLUMNS
+            && b.stride * 64 <= bitsliced::MAX_RECORD_BITS
+        {
             Kernel::Bitsliced
         } else {
             Kernel::best_classic()
@@ -214,7 +218,8 @@ pub fn search(
     search_with(Kernel::auto(a, b), a, b, table, progress, max_hits)
 }
 
-/// [`search`] with a chosen kernel. Panics if the CPU cannot run it.
+/// [`search`] with a chosen kernel. Panics if the CPU cannot run it, or if the kernel is
+/// [`Kernel::Bitsliced`] and records are longer than [`bitsliced::MAX_RECORD_BITS`].
 ///
 /// Memory: the hits, plus for the bit-sliced kernel one transposed copy of `b` (the same size
 /// as `b`); nothing grows with `|a| · |b|`.
