@@ -482,7 +482,12 @@ impl Counter {
             L::load(&self.eights),
         ];
         let mut sixteens = L::load(&self.sixteens);
-        let mut high = self.high.map(|v| L::load(&v));
+        // Plain loops rather than `array::map`: `map` is not compiled with the caller's target
+        // features, so `L::load`/`L::store` called through it would not be inlined.
+        let mut high = [L::load(&ZERO); HIGH_DIGITS];
+        for (h, v) in high.iter_mut().zip(&self.high).take(H) {
+            *h = L::load(v);
+        }
         for g in idx.chunks_exact(GROUP) {
             let (first, second) = g.split_at(16);
             // SAFETY: the caller guarantees every index is in bounds.
@@ -499,9 +504,14 @@ impl Counter {
                 (carry, *h) = L::half(*h, carry);
             }
         }
-        [self.ones, self.twos, self.fours, self.eights] = acc.map(L::store);
+        self.ones = acc[0].store();
+        self.twos = acc[1].store();
+        self.fours = acc[2].store();
+        self.eights = acc[3].store();
         self.sixteens = sixteens.store();
-        self.high = high.map(L::store);
+        for (v, h) in self.high.iter_mut().zip(&high).take(H) {
+            *v = h.store();
+        }
     }
 
     /// [`Counter::add_planes`] with as few high digits as a plane list of `total` entries
