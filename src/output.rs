@@ -2,8 +2,13 @@
 //!
 //! Every file clklink writes goes to a temporary file in the target's directory first and is
 //! renamed into place only when complete, so a failed or interrupted command never leaves a
-//! partial output. `-` writes to standard output instead (where atomicity is the reader's
-//! business).
+//! partial output. A new file is created with mode 0600 (outputs are derived from personal
+//! data); a file that is replaced keeps its permissions; a symbolic link stays a link and the
+//! file it points to is replaced.
+//!
+//! `-` writes to standard output, and a target that exists but is not a regular file (a device
+//! such as `/dev/null`, a named pipe) is written in place: renaming over those would replace
+//! them. Atomicity there is the reader's business.
 
 use std::fs;
 use std::io::{self, BufWriter, Write};
@@ -20,7 +25,11 @@ pub struct AtomicOutput {
 }
 
 enum Inner {
-    File(BufWriter<tempfile::NamedTempFile>),
+    /// The temporary file, and the path it is renamed to (the target, or the file a symbolic
+    /// link target points to).
+    File(BufWriter<tempfile::NamedTempFile>, PathBuf),
+    /// A device or named pipe, written in place.
+    Special(BufWriter<fs::File>),
     Stdout(BufWriter<io::Stdout>),
 }
 
@@ -34,16 +43,28 @@ impl AtomicOutput {
                 inner: Inner::Stdout(BufWriter::new(io::stdout())),
             });
         }
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-            _ => PathBuf::from("."),
-        };
-        if path.is_dir() {
+        let target = resolve_links(&path).map_err(|e| Error::write(&path, e))?;
+        let existing = fs::metadata(&target).ok();
+        if existing.as_ref().is_some_and(fs::Metadata::is_dir) {
             return Err(Error::write(
                 &path,
                 io::Error::new(io::ErrorKind::IsADirectory, "is a directory"),
             ));
         }
+        if existing.as_ref().is_some_and(|m| !m.is_file()) {
+            let file = fs::OpenOptions::new()
+                .write(true)
+                .open(&target)
+                .map_err(|e| Error::write(&path, e))?;
+            return Ok(AtomicOutput {
+                path,
+                inner: Inner::Special(BufWriter::new(file)),
+            });
+        }
+        let dir = match target.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
         // A missing output directory is created, as a user naming `out/groups.json` expects.
         fs::create_dir_all(&dir).map_err(|e| Error::write(&path, e))?;
         let tmp = tempfile::Builder::new()
@@ -51,9 +72,15 @@ impl AtomicOutput {
             .suffix(".tmp")
             .tempfile_in(&dir)
             .map_err(|e| Error::write(&path, e))?;
+        if let Some(meta) = existing {
+            // Replacing a file keeps its permissions (the temporary file is 0600).
+            tmp.as_file()
+                .set_permissions(meta.permissions())
+                .map_err(|e| Error::write(&path, e))?;
+        }
         Ok(AtomicOutput {
             path,
-            inner: Inner::File(BufWriter::with_capacity(1 << 20, tmp)),
+            inner: Inner::File(BufWriter::with_capacity(1 << 20, tmp), target),
         })
     }
 
@@ -67,14 +94,15 @@ impl AtomicOutput {
         let path = self.path;
         match self.inner {
             Inner::Stdout(mut w) => w.flush().map_err(|e| Error::write(&path, e)),
-            Inner::File(w) => {
+            Inner::Special(mut w) => w.flush().map_err(|e| Error::write(&path, e)),
+            Inner::File(w, target) => {
                 let tmp = w
                     .into_inner()
                     .map_err(|e| Error::write(&path, e.into_error()))?;
                 tmp.as_file()
                     .sync_all()
                     .map_err(|e| Error::write(&path, e))?;
-                tmp.persist(&path)
+                tmp.persist(&target)
                     .map_err(|e| Error::write(&path, e.error))?;
                 Ok(())
             }
@@ -85,24 +113,46 @@ impl AtomicOutput {
 impl Write for AtomicOutput {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         match &mut self.inner {
-            Inner::File(w) => w.write(buf),
+            Inner::File(w, _) => w.write(buf),
+            Inner::Special(w) => w.write(buf),
             Inner::Stdout(w) => w.write(buf),
         }
     }
 
     fn write_all(&mut self, buf: &[u8]) -> io::Result<()> {
         match &mut self.inner {
-            Inner::File(w) => w.write_all(buf),
+            Inner::File(w, _) => w.write_all(buf),
+            Inner::Special(w) => w.write_all(buf),
             Inner::Stdout(w) => w.write_all(buf),
         }
     }
 
     fn flush(&mut self) -> io::Result<()> {
         match &mut self.inner {
-            Inner::File(w) => w.flush(),
+            Inner::File(w, _) => w.flush(),
+            Inner::Special(w) => w.flush(),
             Inner::Stdout(w) => w.flush(),
         }
     }
+}
+
+/// Follows symbolic links from `path` to the path that is not one (which may not exist yet).
+fn resolve_links(path: &Path) -> io::Result<PathBuf> {
+    let mut path = path.to_path_buf();
+    // A bound, as the OS has, so that a cycle of links is an error rather than a hang.
+    for _ in 0..40 {
+        match fs::symlink_metadata(&path) {
+            Ok(m) if m.file_type().is_symlink() => {
+                let link = fs::read_link(&path)?;
+                path = match path.parent() {
+                    Some(dir) => dir.join(link),
+                    None => link,
+                };
+            }
+            _ => return Ok(path),
+        }
+    }
+    Err(io::Error::other("too many levels of symbolic links"))
 }
 
 /// Writes a whole output atomically with `f`; the output appears only if `f` succeeds.
@@ -133,6 +183,52 @@ mod tests {
         assert!(!target.exists());
         out.commit().unwrap();
         assert_eq!(fs::read(&target).unwrap(), b"{}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn named_pipes_are_written_in_place_not_replaced() {
+        use std::os::unix::fs::FileTypeExt;
+        let dir = tempfile::tempdir().unwrap();
+        let fifo = dir.path().join("pipe");
+        let made = std::process::Command::new("mkfifo").arg(&fifo).status();
+        if !made.is_ok_and(|s| s.success()) {
+            eprintln!("mkfifo not available: skipped");
+            return;
+        }
+        let reader = {
+            let fifo = fifo.clone();
+            std::thread::spawn(move || fs::read(fifo).unwrap())
+        };
+        write_atomically(&fifo, |out| Ok(out.write_all(b"{}").unwrap())).unwrap();
+        // Checked before joining: a reader of a replaced pipe would wait for ever.
+        assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
+        assert_eq!(reader.join().unwrap(), b"{}");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn links_stay_links_and_replaced_files_keep_their_mode() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let real = dir.path().join("real.json");
+        fs::write(&real, b"old").unwrap();
+        fs::set_permissions(&real, fs::Permissions::from_mode(0o640)).unwrap();
+        let link = dir.path().join("link.json");
+        std::os::unix::fs::symlink("real.json", &link).unwrap();
+        write_atomically(&link, |out| Ok(out.write_all(b"new").unwrap())).unwrap();
+        assert!(fs::symlink_metadata(&link)
+            .unwrap()
+            .file_type()
+            .is_symlink());
+        assert_eq!(fs::read(&real).unwrap(), b"new");
+        let mode = fs::metadata(&real).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o640);
+
+        let fresh = dir.path().join("fresh.json");
+        write_atomically(&fresh, |out| Ok(out.write_all(b"x").unwrap())).unwrap();
+        let mode = fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
     }
 
     #[test]
