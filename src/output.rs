@@ -200,7 +200,11 @@ mod tests {
             let fifo = fifo.clone();
             std::thread::spawn(move || fs::read(fifo).unwrap())
         };
-        write_atomically(&fifo, |out| Ok(out.write_all(b"{}").unwrap())).unwrap();
+        write_atomically(&fifo, |out| {
+            out.write_all(b"{}").unwrap();
+            Ok(())
+        })
+        .unwrap();
         // Checked before joining: a reader of a replaced pipe would wait for ever.
         assert!(fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo());
         assert_eq!(reader.join().unwrap(), b"{}");
@@ -216,7 +220,11 @@ mod tests {
         fs::set_permissions(&real, fs::Permissions::from_mode(0o640)).unwrap();
         let link = dir.path().join("link.json");
         std::os::unix::fs::symlink("real.json", &link).unwrap();
-        write_atomically(&link, |out| Ok(out.write_all(b"new").unwrap())).unwrap();
+        write_atomically(&link, |out| {
+            out.write_all(b"new").unwrap();
+            Ok(())
+        })
+        .unwrap();
         assert!(fs::symlink_metadata(&link)
             .unwrap()
             .file_type()
@@ -226,7 +234,11 @@ mod tests {
         assert_eq!(mode, 0o640);
 
         let fresh = dir.path().join("fresh.json");
-        write_atomically(&fresh, |out| Ok(out.write_all(b"x").unwrap())).unwrap();
+        write_atomically(&fresh, |out| {
+            out.write_all(b"x").unwrap();
+            Ok(())
+        })
+        .unwrap();
         let mode = fs::metadata(&fresh).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
     }

@@ -1,5 +1,6 @@
 //! Every malformed input gives exit status 2 and one message naming the file and the place,
-//! never the CLK contents or block ids, and leaves no output or temporary file behind.
+//! never the CLK contents or block ids, and leaves no output or temporary file behind, whether
+//! it is converted, inspected or linked.
 
 use std::fs;
 use std::path::Path;
@@ -52,6 +53,12 @@ fn native_bytes(n: usize) -> Vec<u8> {
     let clks = Clks::from_records(8, recs.iter().map(|r| r.as_slice()));
     write_clks(&clks, &p, Format::Native, None).unwrap();
     fs::read(p).unwrap()
+}
+
+/// Overwrites the stored popcount of record `i` of a native file.
+fn set_popcount(b: &mut [u8], i: usize, value: u32) {
+    let offset = u64::from_le_bytes(b[48..56].try_into().unwrap()) as usize + 4 * i;
+    b[offset..offset + 4].copy_from_slice(&value.to_le_bytes());
 }
 
 fn native(name: &'static str, mutate: impl FnOnce(&mut Vec<u8>), place: &'static str) -> Case {
@@ -264,6 +271,26 @@ fn cases() -> Vec<Case> {
         ),
         native("native bad metadata", |b| b[84] = b'[', "byte offset 84"),
         native(
+            "native bits beyond the largest record",
+            |b| b[16..24].copy_from_slice(&(8u64 << 40).to_le_bytes()),
+            "byte offset 16",
+        ),
+        native(
+            "native stored popcount above the record's bits",
+            |b| set_popcount(b, 1, 100),
+            "record 1",
+        ),
+        native(
+            "native stored popcount u32::MAX",
+            |b| set_popcount(b, 0, u32::MAX),
+            "record 0",
+        ),
+        native(
+            "native stored popcount too small",
+            |b| set_popcount(b, 2, 1),
+            "record 2",
+        ),
+        native(
             "native with a JSON extension and native magic",
             |b| b[8] = 9,
             "byte offset 8",
@@ -316,12 +343,15 @@ fn malformed_inputs_exit_2_with_one_safe_message() {
         }
         let before = listing(dir.path());
         let out = dir.path().join("out.clk");
-        for sub in ["convert", "inspect"] {
+        for sub in ["convert", "inspect", "link"] {
             let mut cmd = Command::cargo_bin("clklink").unwrap();
-            cmd.arg(sub).arg(&input).args(case.args);
-            if sub == "convert" {
-                cmd.arg("-o").arg(&out);
-            }
+            cmd.arg(sub).args(case.args).arg(&input);
+            match sub {
+                "convert" => cmd.arg("-o").arg(&out),
+                // The same file twice: linking must refuse it before comparing.
+                "link" => cmd.arg(&input).args(["-t", "0.5", "-o"]).arg(&out),
+                _ => &mut cmd,
+            };
             let o = cmd.output().unwrap();
             let stderr = String::from_utf8_lossy(&o.stderr).into_owned();
             let mut problems = Vec::new();
@@ -347,7 +377,7 @@ fn malformed_inputs_exit_2_with_one_safe_message() {
             {
                 problems.push("message shows raw bytes".into());
             }
-            if !o.stdout.is_empty() && sub == "convert" {
+            if !o.stdout.is_empty() && sub != "inspect" {
                 problems.push("convert printed to stdout".into());
             }
             if listing(dir.path()) != before {

@@ -83,6 +83,15 @@ impl<'p> State<'p> {
             return Err(self.fail(Place::Record(index as u64), "the CLK is empty (zero bytes)"));
         }
         match &mut self.builder {
+            None if len > super::MAX_RECORD_BYTES => {
+                return Err(self.fail(
+                    Place::Record(index as u64),
+                    format!(
+                        "the CLK is {len} bytes long, more than the largest record size clklink accepts ({} bytes)",
+                        super::MAX_RECORD_BYTES
+                    ),
+                ));
+            }
             None => {
                 let mut b = ClksBuilder::new(len);
                 b.push(&self.buf);

@@ -65,9 +65,10 @@ pub use native::{
 /// (1024 bits), the usual CLK length.
 pub const DEFAULT_ENCODING_SIZE: usize = 128;
 
-/// Largest record size accepted, in bytes (16 MiB): a guard against absurd `encoding_size`
-/// values, far above any CLK (the service's default maximum is 1024 bytes).
-pub const MAX_RECORD_BYTES: usize = 1 << 24;
+/// Largest record size accepted by every reader, in bytes (1 MiB, 8 388 608 bits): far above
+/// any CLK (the service's default maximum is 1024 bytes), and a guard against absurd headers or
+/// `encoding_size` values (a comparison's threshold table grows with the record length).
+pub const MAX_RECORD_BYTES: usize = 1 << 20;
 
 /// A CLK file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -135,6 +136,11 @@ pub struct ReadOptions {
     /// Bytes per record: required for raw and id-prefixed binary, the record size of an empty
     /// JSON input, and otherwise a check (a file whose records differ from it is rejected).
     pub encoding_size: Option<usize>,
+    /// Use the popcounts stored in a native file without checking them. By default they are
+    /// checked against the records (with zero padding) while reading: one parallel pass over
+    /// the data, so that a damaged or forged file is an error rather than wrong scores. With
+    /// this set, opening a native file reads only its header, whatever its size.
+    pub trust_stored_popcounts: bool,
 }
 
 /// Reads a CLK file (`-` for standard input).
@@ -166,7 +172,13 @@ pub fn read_clks_with_format(path: &Path, opts: &ReadOptions) -> Result<(Clks, F
         Format::Json => json::read(path, input, opts)?,
         Format::Binary => binary::read_raw(path, input, need_size(path, opts, format)?)?,
         Format::IdBinary => binary::read_id_prefixed(path, input, need_size(path, opts, format)?)?,
-        Format::Native => native::read(path, input)?,
+        Format::Native => {
+            let clks = native::read(path, input)?;
+            if !opts.trust_stored_popcounts {
+                verify(&clks, path)?;
+            }
+            clks
+        }
     };
     if let Some(size) = opts.encoding_size {
         if !clks.is_empty() && clks.record_bytes() != size {
@@ -219,29 +231,25 @@ pub fn write_clks(
     })
 }
 
-/// Checks what opening a native file does not: that every record's padding bits are zero and
-/// every stored popcount is right. O(n); `inspect` runs it. The first bad record is named.
+/// Checks what opening a native file with [`ReadOptions::trust_stored_popcounts`] does not:
+/// that every record's padding bits are zero and every stored popcount is right. O(n), in
+/// parallel; [`read_clks`] runs it on native files by default. The first bad record is named.
 pub fn verify(clks: &Clks, path: &Path) -> Result<()> {
+    use rayon::prelude::*;
     let rb = clks.record_bytes();
-    for i in 0..clks.len() {
+    let bad = (0..clks.len()).into_par_iter().find_first(|&i| {
         let bytes: &[u8] = bytemuck::cast_slice(clks.record(i));
-        if bytes[rb..].iter().any(|&b| b != 0) {
-            return Err(Error::bad_input(
-                path,
-                Place::Record(i as u64),
-                "padding bytes after the record are not zero",
-            ));
-        }
         let pc: u32 = clks.record(i).iter().map(|w| w.count_ones()).sum();
-        if pc != clks.popcount(i) {
-            return Err(Error::bad_input(
-                path,
-                Place::Record(i as u64),
-                "stored popcount does not match the record",
-            ));
-        }
-    }
-    Ok(())
+        bytes[rb..].iter().any(|&b| b != 0) || pc != clks.popcount(i)
+    });
+    let Some(i) = bad else { return Ok(()) };
+    let bytes: &[u8] = bytemuck::cast_slice(clks.record(i));
+    let what = if bytes[rb..].iter().any(|&b| b != 0) {
+        "padding bytes after the record are not zero"
+    } else {
+        "stored popcount does not match the record"
+    };
+    Err(Error::bad_input(path, Place::Record(i as u64), what))
 }
 
 /// An opened input: a regular file (which may be memory-mapped) or a stream.

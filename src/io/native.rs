@@ -98,8 +98,18 @@ fn check(path: &Path, bytes: &[u8]) -> Result<Layout> {
             format!("invalid bits per record {bits}: must be a positive multiple of 8"),
         ));
     }
-    let record_bytes =
-        usize::try_from(bits / 8).map_err(|_| bad(16, "bits per record too large".into()))?;
+    let record_bytes = usize::try_from(bits / 8)
+        .ok()
+        .filter(|&b| b <= super::MAX_RECORD_BYTES)
+        .ok_or_else(|| {
+            bad(
+                16,
+                format!(
+                    "{bits} bits per record is more than the largest record size clklink accepts ({} bytes)",
+                    super::MAX_RECORD_BYTES
+                ),
+            )
+        })?;
     let count = u64_at(bytes, 24);
     let stride = u64_at(bytes, 32);
     if stride != stride_for(record_bytes) as u64 {

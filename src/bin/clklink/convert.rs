@@ -40,6 +40,7 @@ pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {
     let opts = ReadOptions {
         format: args.from,
         encoding_size: args.encoding_size,
+        ..ReadOptions::default()
     };
     let spinner = ui.spinner("reading");
     let (clks, from) = io::read_clks_with_format(&args.input, &opts)?;

@@ -212,6 +212,7 @@ fn link(
     let opts = ReadOptions {
         format: args.from,
         encoding_size: args.encoding_size,
+        ..ReadOptions::default()
     };
     // Parties load in parallel: parsing JSON is the one serial step of a run otherwise.
     let bar = ui.bar(args.datasets.len() as u64, "loading");
