@@ -97,8 +97,13 @@ impl Error {
 
     /// An output that could not be written.
     pub fn write(path: impl AsRef<Path>, source: io::Error) -> Self {
+        let path = path.as_ref();
         Error::Write {
-            path: display_path(path.as_ref()),
+            path: if path.as_os_str() == "-" {
+                "<stdout>".to_string()
+            } else {
+                display_path(path)
+            },
             source,
         }
     }

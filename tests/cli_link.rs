@@ -343,6 +343,28 @@ fn bad_arguments_exit_2_and_leave_no_output() {
         .arg(dir.path().join("missing.json"))
         .assert()
         .code(2);
+    let assert = clklink()
+        .args(["link", "-t", "0.5", "-o"])
+        .arg(&out)
+        .args(["-", "-"])
+        .write_stdin(std::fs::read(splitmix(0)).unwrap())
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert!(
+        err.contains("standard input (-) can be read only once"),
+        "{err}"
+    );
+    // An OS error is said once, not repeated by the cause chain.
+    let assert = clklink()
+        .args(["link", "-t", "0.5", "-o"])
+        .arg(&out)
+        .arg(splitmix(0))
+        .arg(dir.path())
+        .assert()
+        .code(2);
+    let err = String::from_utf8_lossy(&assert.get_output().stderr).into_owned();
+    assert_eq!(err.matches("is a directory").count(), 1, "{err}");
     assert!(!out.exists());
 }
 

@@ -112,6 +112,26 @@ fn errors() {
         .assert()
         .code(2)
         .stderr(contains("bad.bin"));
+    // Malformed candidate files are named as such, with the place, not taken for datasets.
+    let version2 = dir.path().join("v2.bin");
+    std::fs::write(&version2, [2u8, 8, 4, 4]).unwrap();
+    clklink()
+        .arg("stats")
+        .arg(&version2)
+        .assert()
+        .code(2)
+        .stderr(contains(
+            "v2.bin: byte offset 0: unsupported candidate file version 2",
+        ));
+    let sizes = dir.path().join("sizes.bin");
+    std::fs::write(&sizes, [1u8, 3, 4, 4]).unwrap();
+    clklink()
+        .arg("stats")
+        .arg(&sizes)
+        .arg(&version2)
+        .assert()
+        .code(2)
+        .stderr(contains("sizes.bin: byte offset 1"));
     clklink()
         .arg("stats")
         .arg(data("splitmix-3x5/clks-0.json"))

@@ -155,6 +155,10 @@ fn parse_thresholds(texts: &[String]) -> anyhow::Result<Vec<Threshold>> {
 
 fn check_args(args: &Args, thresholds: &[Threshold]) -> anyhow::Result<()> {
     let invalid = |m: String| -> anyhow::Result<()> { Err(Error::invalid_argument(m).into()) };
+    let stdin_uses = args.datasets.iter().chain(&args.blocks);
+    if stdin_uses.filter(|p| p.as_os_str() == "-").count() > 1 {
+        return invalid("standard input (-) can be read only once: give it for one input".into());
+    }
     if !args.blocks.is_empty() && args.blocks.len() != args.datasets.len() {
         return invalid(format!(
             "{} blocks files for {} datasets: give one per dataset, in dataset order",

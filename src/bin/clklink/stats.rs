@@ -35,19 +35,22 @@ pub struct Args {
     pub plot: Option<PathBuf>,
 }
 
-/// True when the file starts like an anonlink v1 candidate file (`01`, then valid field sizes).
+/// True unless the file starts like a CLK dataset that `stats` reads (JSON or native `.clk`):
+/// everything else is read as an anonlink candidate file, whose reader then names what is
+/// wrong with it (bad header, version, field sizes, truncated entry).
 fn is_candidate_file(path: &Path) -> clklink::Result<bool> {
     let mut f = std::fs::File::open(path).map_err(|e| Error::read(path, e))?;
-    let mut head = [0u8; 4];
-    let mut got = 0;
-    while got < 4 {
-        match f.read(&mut head[got..]) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) => return Err(Error::read(path, e)),
-        }
-    }
-    Ok(got == 4 && candidate_file::Layout::parse_header(path, &head).is_ok())
+    let mut head = Vec::with_capacity(64);
+    (&mut f)
+        .take(64)
+        .read_to_end(&mut head)
+        .map_err(|e| Error::read(path, e))?;
+    let native = head.starts_with(&clklink::io::NATIVE_MAGIC);
+    let json = head
+        .iter()
+        .find(|b| !b.is_ascii_whitespace())
+        .is_some_and(|&b| b == b'{');
+    Ok(!(native || json))
 }
 
 pub fn run(args: Args, ui: &Ui) -> anyhow::Result<()> {

@@ -73,7 +73,17 @@ impl Ui {
 
 /// Prints an error and returns the exit status for it: 2 for bad input, 1 otherwise.
 pub fn report_error(e: &anyhow::Error) -> i32 {
-    eprintln!("clklink: error: {e:#}");
+    // The library's errors already end with their cause (`…: cannot read: is a directory`):
+    // a cause is added only when the message does not already end with it.
+    let mut message = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !message.ends_with(&cause) {
+            message.push_str(": ");
+            message.push_str(&cause);
+        }
+    }
+    eprintln!("clklink: error: {message}");
     match e.downcast_ref::<clklink::Error>() {
         Some(err) if err.is_bad_input() => 2,
         _ => 1,
