@@ -225,6 +225,21 @@ fn blocks_file() {
 /// sparse file (header + `set_len`) opens in milliseconds and nothing proportional to its size
 /// is read or allocated.
 #[test]
+fn an_empty_party_written_as_raw_binary_reads_back_by_extension() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("empty.bin");
+    write_clks(&Clks::empty(128), &path, Format::Binary, None).unwrap();
+    assert_eq!(fs::metadata(&path).unwrap().len(), 0);
+    let back = read_clks(&path, &opts(None, Some(128))).unwrap();
+    assert_eq!((back.len(), back.record_bytes()), (0, 128));
+    // Without a record size, or under another extension, an empty file is an error.
+    assert!(read_clks(&path, &opts(None, None)).is_err());
+    let other = dir.path().join("empty.json");
+    fs::write(&other, b"").unwrap();
+    assert!(read_clks(&other, &opts(None, Some(128))).is_err());
+}
+
+#[test]
 fn opening_a_large_native_file_reads_only_the_header() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("big.clk");

@@ -343,7 +343,12 @@ pub(crate) fn read_full(r: &mut dyn Read, buf: &mut [u8]) -> io::Result<usize> {
 fn detect(path: &Path, input: &mut Input, opts: &ReadOptions) -> Result<Format> {
     let head = input.peek(path)?;
     if head.is_empty() {
-        return Err(Error::bad_input(path, Place::Whole, "file is empty"));
+        // An empty raw binary file is a party of no records (clklink writes one for an empty
+        // dataset); any other empty file is a mistake.
+        return match Format::from_extension(path) {
+            Some(f @ (Format::Binary | Format::IdBinary)) if opts.encoding_size.is_some() => Ok(f),
+            _ => Err(Error::bad_input(path, Place::Whole, "file is empty")),
+        };
     }
     if head.starts_with(&native::MAGIC) {
         return Ok(Format::Native);

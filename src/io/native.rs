@@ -22,15 +22,18 @@ const FIXED: usize = 84;
 /// Alignment of the record data.
 const DATA_ALIGN: u64 = 64;
 
-/// The metadata stored in a native file's header (a JSON object).
+/// The metadata stored in a native file's header (a JSON object). Readers do not depend on
+/// it: every key may be missing (read as empty or `None`), unknown keys are ignored.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct NativeMetadata {
     /// The program that wrote the file, e.g. `clklink 0.1.0`.
+    #[serde(default)]
     pub tool: String,
     /// The name of the file it was converted from, if any.
     #[serde(default)]
     pub source: Option<String>,
     /// When it was written: RFC 3339, UTC, whole seconds (`2024-05-01T12:00:00Z`).
+    #[serde(default)]
     pub created: String,
     /// A hash of the clkhash schema the CLKs were made with, if known.
     #[serde(default)]
@@ -369,4 +372,16 @@ pub(crate) fn write(clks: &Clks, out: &mut dyn Write, source_name: Option<&str>)
         out.write_all(&j)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::NativeMetadata;
+
+    #[test]
+    fn metadata_keys_are_all_optional() {
+        let m: NativeMetadata = serde_json::from_str(r#"{"later": 1}"#).unwrap();
+        assert_eq!((m.tool.as_str(), m.created.as_str()), ("", ""));
+        assert_eq!((m.source, m.schema_hash), (None, None));
+    }
 }
