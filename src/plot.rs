@@ -206,13 +206,8 @@ where
             .map_err(draw_err)?
             .label(format!("chosen threshold {t}"))
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 14, y)], THRESH.stroke_width(2)));
-        chart
-            .draw_series(std::iter::once(Text::new(
-                format!(" threshold {t}"),
-                (t, ymax * 0.97),
-                ("sans-serif", 14).into_font().color(&THRESH),
-            )))
-            .map_err(draw_err)?;
+        // No text beside the line here: the legend names it, and a label at the top could
+        // sit under the legend box.
     }
     chart
         .configure_series_labels()
