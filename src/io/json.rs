@@ -86,10 +86,7 @@ impl<'p> State<'p> {
             None if len > super::MAX_RECORD_BYTES => {
                 return Err(self.fail(
                     Place::Record(index as u64),
-                    format!(
-                        "the CLK is {len} bytes long, more than the largest record size clklink accepts ({} bytes)",
-                        super::MAX_RECORD_BYTES
-                    ),
+                    super::record_too_long(len as u64),
                 ));
             }
             None => {

@@ -70,6 +70,11 @@ pub const DEFAULT_ENCODING_SIZE: usize = 128;
 /// `encoding_size` values (a comparison's threshold table grows with the record length).
 pub const MAX_RECORD_BYTES: usize = 1 << 20;
 
+/// The message for a record of `bytes` bytes, over [`MAX_RECORD_BYTES`].
+fn record_too_long(bytes: u64) -> String {
+    format!("records of {bytes} bytes are longer than clklink accepts ({MAX_RECORD_BYTES} bytes)")
+}
+
 /// A CLK file format.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Format {
@@ -237,19 +242,21 @@ pub fn write_clks(
 pub fn verify(clks: &Clks, path: &Path) -> Result<()> {
     use rayon::prelude::*;
     let rb = clks.record_bytes();
-    let bad = (0..clks.len()).into_par_iter().find_first(|&i| {
+    let problem = |i: usize| {
         let bytes: &[u8] = bytemuck::cast_slice(clks.record(i));
+        if bytes[rb..].iter().any(|&b| b != 0) {
+            return Some("padding bytes after the record are not zero");
+        }
         let pc: u32 = clks.record(i).iter().map(|w| w.count_ones()).sum();
-        bytes[rb..].iter().any(|&b| b != 0) || pc != clks.popcount(i)
-    });
-    let Some(i) = bad else { return Ok(()) };
-    let bytes: &[u8] = bytemuck::cast_slice(clks.record(i));
-    let what = if bytes[rb..].iter().any(|&b| b != 0) {
-        "padding bytes after the record are not zero"
-    } else {
-        "stored popcount does not match the record"
+        (pc != clks.popcount(i)).then_some("stored popcount does not match the record")
     };
-    Err(Error::bad_input(path, Place::Record(i as u64), what))
+    match (0..clks.len())
+        .into_par_iter()
+        .find_map_first(|i| problem(i).map(|what| (i, what)))
+    {
+        Some((i, what)) => Err(Error::bad_input(path, Place::Record(i as u64), what)),
+        None => Ok(()),
+    }
 }
 
 /// An opened input: a regular file (which may be memory-mapped) or a stream.
@@ -346,7 +353,7 @@ fn detect(path: &Path, input: &mut Input, opts: &ReadOptions) -> Result<Format> 
         // An empty raw binary file is a party of no records (clklink writes one for an empty
         // dataset); any other empty file is a mistake.
         return match Format::from_extension(path) {
-            Some(f @ (Format::Binary | Format::IdBinary)) if opts.encoding_size.is_some() => Ok(f),
+            Some(Format::Binary) if opts.encoding_size.is_some() => Ok(Format::Binary),
             _ => Err(Error::bad_input(path, Place::Whole, "file is empty")),
         };
     }

@@ -104,15 +104,7 @@ fn check(path: &Path, bytes: &[u8]) -> Result<Layout> {
     let record_bytes = usize::try_from(bits / 8)
         .ok()
         .filter(|&b| b <= super::MAX_RECORD_BYTES)
-        .ok_or_else(|| {
-            bad(
-                16,
-                format!(
-                    "{bits} bits per record is more than the largest record size clklink accepts ({} bytes)",
-                    super::MAX_RECORD_BYTES
-                ),
-            )
-        })?;
+        .ok_or_else(|| bad(16, super::record_too_long(bits / 8)))?;
     let count = u64_at(bytes, 24);
     let stride = u64_at(bytes, 32);
     if stride != stride_for(record_bytes) as u64 {
